@@ -1,0 +1,11 @@
+#pragma once
+// One function per nnstudio-cli command. Each returns the process exit code and
+// throws nn::Error for bad input (main prints it as one line and exits 1).
+#include <string>
+#include <vector>
+
+namespace cli {
+
+int train(const std::vector<std::string>& args);
+
+} // namespace cli

@@ -1,0 +1,43 @@
+// nnstudio-cli: the headless, scriptable front end of NN Studio.
+#include <cstring>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "app/cli/commands.h"
+#include "engine/core/error.h"
+
+namespace {
+
+void usage(std::ostream& out)
+{
+    out << "usage: nnstudio-cli COMMAND [options]\n"
+           "commands:\n"
+           "  train --model SPEC.json --data NAME|FILE.csv [--epochs N --batch N --lr X\n"
+           "        --optimizer sgd|momentum|adam --seed N --threads N --json ...]\n"
+           "Run 'nnstudio-cli COMMAND --help' for a command's options.\n";
+}
+
+} // namespace
+
+int main(int argc, char** argv)
+{
+    if (argc < 2 || !std::strcmp(argv[1], "--help") || !std::strcmp(argv[1], "-h")) {
+        usage(argc < 2 ? std::cerr : std::cout);
+        return argc < 2 ? 2 : 0;
+    }
+    const std::string command = argv[1];
+    const std::vector<std::string> args(argv + 2, argv + argc);
+    try {
+        if (command == "train") return cli::train(args);
+        std::cerr << "nnstudio-cli: unknown command '" << command << "'\n";
+        usage(std::cerr);
+        return 2;
+    } catch (const nn::Error& e) {
+        std::cerr << "nnstudio-cli " << command << ": " << e.what() << '\n';
+        return 1;
+    } catch (const std::exception& e) {
+        std::cerr << "nnstudio-cli " << command << ": internal error: " << e.what() << '\n';
+        return 3;
+    }
+}

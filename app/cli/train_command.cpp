@@ -1,0 +1,133 @@
+// nnstudio-cli train: trains a model spec on a data set on a worker thread and
+// reports progress (one JSON object per line with --json).
+#include <iomanip>
+#include <iostream>
+
+#include "app/cli/args.h"
+#include "app/cli/commands.h"
+#include "app/cli/json_out.h"
+#include "engine/backend/kernel.h"
+#include "engine/core/error.h"
+#include "engine/train/training_worker.h"
+
+namespace cli {
+
+namespace {
+
+const char* kHelp =
+    "usage: nnstudio-cli train --model SPEC.json --data NAME|FILE.csv [options]\n"
+    "  --data        spiral | circles | xor | gaussians | fashion-mnist | FILE.csv\n"
+    "  --epochs N    (10)        --batch N (32)          --lr X (0.01)\n"
+    "  --optimizer   sgd | momentum | adam (adam)        --momentum X (0.9)\n"
+    "  --weight-decay X (0)      --schedule constant|step|cosine (constant)\n"
+    "  --patience N  early stop after N epochs without a better validation loss (0 = off)\n"
+    "  --seed N (1)  --threads N (1; 0 = all cores)      --device cpu|cuda (cpu)\n"
+    "  --points N --noise X --classes N   2-D data set parameters (500, 0.1, 2)\n"
+    "  --val-fraction X (0.15) --test-fraction X (0.15)  --limit N (fashion-mnist samples)\n"
+    "  --label COLUMN  CSV label column (name or 0-based index; default the last)\n"
+    "  --json        one JSON object per line; the last has \"final\": true\n";
+
+nlohmann::json epochJson(const nn::EpochMetrics& m)
+{
+    return {{"event", "epoch"},        {"epoch", m.epoch},           {"train_loss", num(m.trainLoss)},
+            {"train_accuracy", num(m.trainAccuracy)}, {"val_loss", num(m.valLoss)},
+            {"val_accuracy", num(m.valAccuracy)},     {"lr", m.lr}, {"steps", m.steps}, {"seconds", m.seconds}};
+}
+
+} // namespace
+
+int train(const std::vector<std::string>& argv)
+{
+    const Args args(argv, {"json", "help"});
+    if (args.has("help")) {
+        std::cout << kHelp;
+        return 0;
+    }
+    args.allowOnly({"model", "data", "epochs", "batch", "lr", "optimizer", "momentum", "weight-decay", "schedule",
+                    "patience", "seed", "threads", "device", "points", "noise", "classes", "val-fraction",
+                    "test-fraction", "limit", "label", "json", "help"});
+    const bool json = args.has("json");
+    const std::string device = args.str("device", "cpu");
+    if (device == "cuda")
+        throw nn::Error("--device cuda: this build has no CUDA backend yet; use --device cpu");
+    if (device != "cpu") throw nn::Error("--device must be cpu or cuda, got '" + device + "'");
+
+    nn::TrainConfig config;
+    config.epochs = args.integer("epochs", 10, 1, 100000);
+    config.batch = args.integer("batch", 32, 1, 1 << 20);
+    config.lr = float(args.number("lr", 0.01, 1e-12, 1e6));
+    config.optimizer.kind = args.str("optimizer", "adam");
+    config.optimizer.momentum = float(args.number("momentum", 0.9, 0.0, 0.9999));
+    config.optimizer.weightDecay = float(args.number("weight-decay", 0.0, 0.0, 10.0));
+    config.schedule.kind = args.str("schedule", "constant");
+    config.patience = args.integer("patience", 0, 0, 100000);
+    config.seed = uint64_t(args.integer("seed", 1, 0, 2147483647));
+    nn::cpu::setThreads(args.integer("threads", 1, 0, 1024));
+
+    nn::data::SourceOptions source;
+    source.twoD.points = args.integer("points", 500, 4, 10000000);
+    source.twoD.noise = args.number("noise", 0.1, 0.0, 10.0);
+    source.twoD.classes = args.integer("classes", 2, 2, 100);
+    source.twoD.seed = config.seed;
+    source.splitSeed = config.seed;
+    source.validationFraction = args.number("val-fraction", 0.15, 0.0, 0.9);
+    source.testFraction = args.number("test-fraction", 0.15, 0.0, 0.9);
+    source.limit = size_t(args.integer("limit", 0, 0, 100000000));
+    source.csv.labelColumn = args.str("label");
+
+    const nn::ModelSpec spec = nn::ModelSpec::fromFile(args.required("model"));
+    const nn::data::Split data = nn::data::loadSource(args.required("data"), source);
+    nn::Model model(spec, data.train.sampleShape, data.train.numClasses);
+
+    if (json)
+        emit({{"event", "start"}, {"model", spec.name}, {"parameters", model.parameterCount()},
+              {"train_samples", data.train.size()}, {"val_samples", data.validation.size()},
+              {"test_samples", data.test.size()}, {"threads", nn::cpu::threads()}});
+    else
+        std::cout << "training '" << spec.name << "' (" << model.parameterCount() << " parameters) on "
+                  << data.train.size() << " samples\n";
+
+    nn::TrainingWorker worker(std::make_unique<nn::Trainer>(model, data, config));
+    worker.start();
+    nn::TrainResult result;
+    for (bool done = false; !done;) {
+        auto e = worker.channel().waitPop(std::chrono::milliseconds(200));
+        if (!e) continue;
+        if (e->type == nn::TrainEvent::Type::Epoch) {
+            const auto& m = e->epoch;
+            if (json)
+                emit(epochJson(m));
+            else
+                std::cout << "epoch " << std::setw(4) << m.epoch << "  loss " << std::fixed << std::setprecision(4)
+                          << m.trainLoss << "  acc " << m.trainAccuracy << "  val_acc " << m.valAccuracy << '\n';
+        } else if (e->type == nn::TrainEvent::Type::Finished) {
+            result = e->result;
+            done = true;
+        }
+    }
+    worker.wait();
+
+    const auto& m = result.last;
+    nlohmann::json final {{"final", true},
+                          {"status", nn::statusName(result.status)},
+                          {"epochs", result.epochs},
+                          {"steps", result.steps},
+                          {"train_loss", num(m.trainLoss)},
+                          {"train_accuracy", num(m.trainAccuracy)},
+                          {"val_loss", num(m.valLoss)},
+                          {"val_accuracy", num(m.valAccuracy)},
+                          {"test_loss", num(result.testLoss)},
+                          {"test_accuracy", num(result.testAccuracy)},
+                          {"seconds", result.seconds},
+                          {"samples_per_second", result.samplesPerSecond}};
+    if (!result.message.empty()) final["message"] = result.message;
+    if (json)
+        emit(final);
+    else
+        std::cout << "done (" << nn::statusName(result.status) << "): test_accuracy " << result.testAccuracy << ", "
+                  << result.samplesPerSecond << " samples/s" << (result.message.empty() ? "" : "\n" + result.message)
+                  << '\n';
+    return result.status == nn::TrainStatus::Diverged ? 4 : 0;
+}
+
+} // namespace cli

@@ -1,0 +1,47 @@
+// The CPU backend's kernel table: every OpKind must have both kernels (checked
+// once at start-up; leaves have none and are never dispatched).
+#include <cblas.h>
+
+#include "engine/backend/cpu/kernel_util.h"
+#include "engine/core/error.h"
+
+namespace nn::cpu {
+
+namespace {
+
+struct Table {
+    Kernels k[kOpCount] {};
+    Table()
+    {
+        registerElementwise(k);
+        registerLinear(k);
+        registerReduce(k);
+        registerLoss(k);
+        for (int i = int(OpKind::Constant) + 1; i < kOpCount; ++i)
+            if (!k[i].forward || !k[i].backward)
+                throw Error(std::string("CPU backend has no kernel for op '") + opName(OpKind(i)) + "'");
+    }
+};
+
+const Table& table()
+{
+    static const Table t;
+    return t;
+}
+
+int gThreads = 1;
+
+} // namespace
+
+const Kernels& kernels(OpKind kind) { return table().k[int(kind)]; }
+
+void setThreads(int threads)
+{
+    if (threads <= 0) threads = openblas_get_num_procs();
+    gThreads = threads;
+    openblas_set_num_threads(threads);
+}
+
+int threads() { return gThreads; }
+
+} // namespace nn::cpu

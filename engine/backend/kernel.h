@@ -1,0 +1,42 @@
+#pragma once
+// What a backend provides for each op: a forward kernel and a backward kernel.
+// Backends are tables of these, indexed by OpKind (see cpu/kernel_table.cpp).
+#include "engine/ops/op.h"
+#include "engine/tensor/tensor.h"
+
+namespace nn {
+
+class Rng;
+
+struct ExecContext {
+    bool training = true;  // Dropout drops only in training mode
+    Rng* rng = nullptr;    // Dropout's mask source
+};
+
+struct KernelCall {
+    const Tensor* in[2] = {nullptr, nullptr};
+    Tensor* out = nullptr;
+    Tensor* saved = nullptr;  // op-specific state kept from forward for backward
+    const OpAttrs* attrs = nullptr;
+    ExecContext* ctx = nullptr;
+};
+
+// Computes call.out from call.in.
+using ForwardKernel = void (*)(KernelCall& call);
+// Gradient with respect to input `k`, given `upstream` = dL/d(out): written into
+// `dst` (shaped like input k), or added to it when `accumulate` is true.
+using BackwardKernel = void (*)(const KernelCall& call, int k, const Tensor& upstream, float* dst,
+                                bool accumulate);
+
+struct Kernels {
+    ForwardKernel forward;
+    BackwardKernel backward;
+};
+
+namespace cpu {
+const Kernels& kernels(OpKind kind);
+void setThreads(int threads);  // BLAS and kernel threads; 0 = all cores
+int threads();
+} // namespace cpu
+
+} // namespace nn

@@ -1,0 +1,243 @@
+#include "engine/nn/model.h"
+
+#include <algorithm>
+#include <cmath>
+#include <functional>
+#include <map>
+#include <set>
+
+#include "engine/core/error.h"
+#include "engine/core/random.h"
+
+namespace nn {
+
+namespace {
+
+std::string shapeStr(const std::vector<int64_t>& s) { return Shape(s).str(); }
+
+[[noreturn]] void fail(const ModelSpec& spec, const std::string& layer, const std::string& msg)
+{
+    throw Error("model '" + spec.name + "': layer '" + layer + "': " + msg);
+}
+
+// Evaluation order by depth-first search; a back edge is a cycle.
+std::vector<std::string> topoOrder(const ModelSpec& spec, const std::map<std::string, std::vector<std::string>>& inputs)
+{
+    std::vector<std::string> order;
+    std::map<std::string, int> state;  // 0 new, 1 on the stack, 2 done
+    std::vector<std::string> stack;
+    std::function<void(const std::string&)> visit = [&](const std::string& id) {
+        if (id == "input" || state[id] == 2) return;
+        if (state[id] == 1) {
+            std::string cycle;
+            auto it = std::find(stack.begin(), stack.end(), id);
+            for (; it != stack.end(); ++it) cycle += *it + " -> ";
+            fail(spec, id, "field 'inputs' makes a cycle: " + cycle + id);
+        }
+        state[id] = 1;
+        stack.push_back(id);
+        for (const auto& in : inputs.at(id)) visit(in);
+        stack.pop_back();
+        state[id] = 2;
+        order.push_back(id);
+    };
+    for (const auto& l : spec.layers) visit(l.id);
+    return order;
+}
+
+} // namespace
+
+Model::Model(ModelSpec spec, const std::vector<int64_t>& sampleShape, int numClasses) : spec_(std::move(spec))
+{
+    resolve(sampleShape, numClasses);
+    initialize(1);
+}
+
+void Model::resolve(const std::vector<int64_t>& sampleShape, int numClasses)
+{
+    inputShape_ = spec_.inputAuto ? sampleShape : spec_.inputShape;
+    if (!sampleShape.empty() && Shape(inputShape_).numel() != Shape(sampleShape).numel())
+        throw Error("model '" + spec_.name + "': field 'input.shape' is " + shapeStr(inputShape_)
+                    + " but the data has samples of shape " + shapeStr(sampleShape)
+                    + "; set it to the data's shape or to \"auto\"");
+    if (!sampleShape.empty()) inputShape_ = sampleShape;
+
+    // Default inputs: the previous layer (the model input for the first).
+    std::map<std::string, std::vector<std::string>> inputs;
+    std::set<std::string> ids;
+    for (const auto& l : spec_.layers) ids.insert(l.id);
+    std::string previous = "input";
+    for (const auto& l : spec_.layers) {
+        auto ins = l.inputs.empty() ? std::vector<std::string> {previous} : l.inputs;
+        for (const auto& in : ins)
+            if (in != "input" && !ids.count(in))
+                fail(spec_, l.id, "field 'inputs' names '" + in + "', which is not a layer id");
+        if (l.type == "add" ? ins.size() < 2 : ins.size() != 1)
+            fail(spec_, l.id, "field 'inputs': a " + l.type + " layer takes "
+                                  + (l.type == "add" ? std::string("two or more inputs") : std::string("one input"))
+                                  + ", got " + std::to_string(ins.size()));
+        inputs[l.id] = ins;
+        previous = l.id;
+    }
+    order_ = topoOrder(spec_, inputs);
+
+    std::map<std::string, std::vector<int64_t>> shapes {{"input", inputShape_}};
+    std::map<std::string, const LayerSpec*> byId;
+    for (const auto& l : spec_.layers) byId[l.id] = &l;
+    params_.clear();
+    resolved_.clear();
+    const bool binary = spec_.loss == "log_loss";
+    for (const auto& id : order_) {
+        const LayerSpec& l = *byId[id];
+        const auto& ins = inputs[id];
+        std::vector<int64_t> in = shapes[ins[0]];
+        std::vector<int64_t> out = in;
+        if (l.type == "dense") {
+            if (in.size() != 1)
+                fail(spec_, id, "a dense layer needs a flat input, got " + shapeStr(in) + " from '" + ins[0]
+                                    + "'; add a flatten layer before it");
+            int64_t units = l.unitsAuto ? (binary ? 1 : numClasses) : l.units;
+            if (units <= 0)
+                fail(spec_, id, "field 'units' is \"auto\" but the data set's number of classes is unknown");
+            const int64_t pre = l.activation == "maxout" ? units * l.pieces : units;
+            params_.push_back({id + ".weight", id, Tensor(Shape {in[0], pre})});
+            params_.push_back({id + ".bias", id, Tensor(Shape {pre})});
+            out = {units};
+        } else if (l.type == "flatten") {
+            out = {Shape(in).numel()};
+        } else if (l.type == "add") {
+            for (const auto& other : ins)
+                if (shapes[other] != in)
+                    fail(spec_, id, "add needs equal shapes, got " + shapeStr(in) + " from '" + ins[0] + "' and "
+                                        + shapeStr(shapes[other]) + " from '" + other + "'");
+        } else if (l.type == "softmax" && in.size() != 1) {
+            fail(spec_, id, "softmax needs a flat input, got " + shapeStr(in));
+        }
+        shapes[id] = out;
+        resolved_.push_back({&l, out});
+    }
+    const auto& last = shapes[order_.back()];
+    if (last.size() != 1)
+        fail(spec_, order_.back(), "the last layer must give one score per class, got shape " + shapeStr(last));
+    outputs_ = int(last[0]);
+    if (binary && outputs_ != 1)
+        fail(spec_, order_.back(), "loss 'log_loss' needs one output unit, got " + std::to_string(outputs_));
+    if (!binary && numClasses > 0 && outputs_ != numClasses)
+        fail(spec_, order_.back(), "field 'units' is " + std::to_string(outputs_) + " but the data has "
+                                       + std::to_string(numClasses) + " classes; set it to "
+                                       + std::to_string(numClasses) + " or \"auto\"");
+}
+
+const Model::Resolved& Model::resolved(const std::string& id) const
+{
+    for (size_t i = 0; i < order_.size(); ++i)
+        if (order_[i] == id) return resolved_[i];
+    throw Error("model '" + spec_.name + "' has no layer '" + id + "'");
+}
+
+std::vector<int64_t> Model::layerShape(const std::string& id) const { return resolved(id).shape; }
+
+int64_t Model::parameterCount() const
+{
+    int64_t n = 0;
+    for (const auto& p : params_) n += p.value.numel();
+    return n;
+}
+
+void Model::initialize(uint64_t seed)
+{
+    Rng rng(seed);
+    for (auto& p : params_) {
+        if (p.value.shape().rank() == 1) {
+            p.value.fill(0.0f);
+            continue;
+        }
+        const std::string act = resolved(p.layer).spec->activation;
+        const double fanIn = double(p.value.shape()[0]), fanOut = double(p.value.shape()[1]);
+        float* w = p.value.data();
+        if (act == "relu" || act == "leaky_relu" || act == "elu") {
+            const double sd = std::sqrt(2.0 / fanIn);
+            for (int64_t i = 0; i < p.value.numel(); ++i) w[i] = float(rng.normal(0.0, sd));
+        } else {
+            const double a = std::sqrt(6.0 / (fanIn + fanOut));
+            for (int64_t i = 0; i < p.value.numel(); ++i) w[i] = float(rng.uniform(-a, a));
+        }
+    }
+}
+
+BuiltGraph Model::build(int batch, bool withLoss) const
+{
+    if (batch <= 0) throw Error("batch size must be positive, got " + std::to_string(batch));
+    BuiltGraph b;
+    Graph& g = b.graph;
+    std::vector<int64_t> inShape {batch};
+    inShape.insert(inShape.end(), inputShape_.begin(), inputShape_.end());
+    b.input = g.addInput("input", Shape(inShape));
+    std::map<std::string, int> param;
+    for (const auto& p : params_) {
+        param[p.name] = g.addVariable(p.name, p.value);
+        b.params.push_back(param[p.name]);
+    }
+    std::map<std::string, int> out {{"input", b.input}};
+    std::string previous = "input";
+    for (const auto& id : order_) {
+        const LayerSpec& l = *resolved(id).spec;
+        std::vector<int> ins;
+        for (const auto& in : l.inputs.empty() ? std::vector<std::string> {} : l.inputs) ins.push_back(out.at(in));
+        if (ins.empty()) {
+            // Default input: the layer written before this one in the file.
+            auto it = std::find_if(spec_.layers.begin(), spec_.layers.end(), [&](const LayerSpec& s) { return s.id == id; });
+            ins.push_back(it == spec_.layers.begin() ? b.input : out.at(std::prev(it)->id));
+        }
+        int x = ins[0];
+        auto activation = [&](const std::string& act, const LayerSpec& s) {
+            OpAttrs a;
+            if (act == "sigmoid") return g.apply(OpKind::Sigmoid, {x}, a, id + ".sigmoid");
+            if (act == "tanh") return g.apply(OpKind::Tanh, {x}, a, id + ".tanh");
+            if (act == "relu") return g.apply(OpKind::Relu, {x}, a, id + ".relu");
+            if (act == "softmax") return g.apply(OpKind::Softmax, {x}, a, id + ".softmax");
+            if (act == "leaky_relu") {
+                a.scalar = s.slope;
+                return g.apply(OpKind::LeakyRelu, {x}, a, id + ".leaky_relu");
+            }
+            if (act == "elu") {
+                a.scalar = s.alpha;
+                return g.apply(OpKind::Elu, {x}, a, id + ".elu");
+            }
+            if (act == "maxout") {
+                a.pieces = s.pieces;
+                return g.apply(OpKind::Maxout, {x}, a, id + ".maxout");
+            }
+            return x;
+        };
+        if (l.type == "dense") {
+            x = g.apply(OpKind::MatMul, {x, param[id + ".weight"]}, {}, id + ".matmul");
+            x = g.apply(OpKind::BiasAdd, {x, param[id + ".bias"]}, {}, id + ".bias_add");
+            x = activation(l.activation, l);
+        } else if (l.type == "flatten") {
+            x = g.apply(OpKind::Flatten, {x}, {}, id + ".flatten");
+        } else if (l.type == "dropout") {
+            OpAttrs a;
+            a.scalar = l.rate;
+            x = g.apply(OpKind::Dropout, {x}, a, id + ".dropout");
+        } else if (l.type == "add") {
+            for (size_t k = 1; k < ins.size(); ++k)
+                x = g.apply(OpKind::Add, {x, ins[k]}, {}, id + ".add" + (k > 1 ? std::to_string(k) : ""));
+        } else {
+            x = activation(l.type, l);
+        }
+        out[id] = x;
+    }
+    b.output = out.at(order_.back());
+    if (withLoss) {
+        b.labels = g.addInput("labels", Shape {batch});
+        OpKind loss = OpKind::SoftmaxCrossEntropy;
+        if (spec_.loss == "mse") loss = OpKind::MseLoss;
+        if (spec_.loss == "hinge") loss = OpKind::HingeLoss;
+        if (spec_.loss == "log_loss") loss = OpKind::LogLoss;
+        b.loss = g.apply(loss, {b.output, b.labels}, {}, "loss." + spec_.loss);
+    }
+    return b;
+}
+
+} // namespace nn

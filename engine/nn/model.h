@@ -1,0 +1,67 @@
+#pragma once
+// A model: a validated spec with its shapes resolved against a data set, its
+// parameters, and the graph it builds for a batch size. Parameters are tensors
+// shared by every graph the model builds (training, evaluation, the stepper).
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "engine/graph/graph.h"
+#include "engine/nn/model_spec.h"
+
+namespace nn {
+
+struct Parameter {
+    std::string name;  // "h1.weight"
+    std::string layer;
+    Tensor value;
+};
+
+// A graph built for one batch size, with the node ids a trainer needs.
+struct BuiltGraph {
+    Graph graph;
+    int input = -1;   // [B, ...sample shape]
+    int labels = -1;  // [B] class indices (only with a loss)
+    int output = -1;  // [B, outputs]
+    int loss = -1;    // scalar (only with a loss)
+    std::vector<int> params;  // Variable node per Parameter, same order
+};
+
+class Model {
+public:
+    // Resolves "auto" fields from the data (sample shape, number of classes) and
+    // checks every shape; errors name the layer and the field.
+    Model(ModelSpec spec, const std::vector<int64_t>& sampleShape, int numClasses);
+
+    const ModelSpec& spec() const { return spec_; }
+    const std::vector<int64_t>& inputShape() const { return inputShape_; }
+    int outputs() const { return outputs_; }
+    // Layer ids in evaluation order, with each layer's output shape per sample.
+    const std::vector<std::string>& order() const { return order_; }
+    std::vector<int64_t> layerShape(const std::string& id) const;
+
+    std::vector<Parameter>& parameters() { return params_; }
+    const std::vector<Parameter>& parameters() const { return params_; }
+    int64_t parameterCount() const;
+    // Xavier-uniform for sigmoid/tanh/linear layers, He-normal for the ReLU family; zero biases.
+    void initialize(uint64_t seed);
+
+    BuiltGraph build(int batch, bool withLoss) const;
+
+private:
+    struct Resolved {
+        const LayerSpec* spec;
+        std::vector<int64_t> shape;  // output shape per sample
+    };
+    void resolve(const std::vector<int64_t>& sampleShape, int numClasses);
+    const Resolved& resolved(const std::string& id) const;
+
+    ModelSpec spec_;
+    std::vector<int64_t> inputShape_;
+    int outputs_ = 0;
+    std::vector<std::string> order_;
+    std::vector<Resolved> resolved_;  // parallel to order_
+    std::vector<Parameter> params_;
+};
+
+} // namespace nn

@@ -1,0 +1,56 @@
+#pragma once
+// A thread-safe queue of training events from the worker to whoever watches
+// (the GUI polls it on a timer, the CLI blocks on it). The producer never waits.
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <optional>
+#include <vector>
+
+#include "engine/train/trainer.h"
+
+namespace nn {
+
+struct TrainEvent {
+    enum class Type { Step, Epoch, Finished } type = Type::Step;
+    StepMetrics step;
+    EpochMetrics epoch;
+    TrainResult result;  // Finished only
+};
+
+class MetricsChannel {
+public:
+    void push(TrainEvent e)
+    {
+        {
+            std::lock_guard lock(mutex_);
+            events_.push_back(std::move(e));
+        }
+        ready_.notify_all();
+    }
+    // Everything queued so far, without waiting.
+    std::vector<TrainEvent> drain()
+    {
+        std::lock_guard lock(mutex_);
+        std::vector<TrainEvent> out(std::make_move_iterator(events_.begin()), std::make_move_iterator(events_.end()));
+        events_.clear();
+        return out;
+    }
+    // The next event, waiting up to `timeout`.
+    std::optional<TrainEvent> waitPop(std::chrono::milliseconds timeout)
+    {
+        std::unique_lock lock(mutex_);
+        if (!ready_.wait_for(lock, timeout, [&] { return !events_.empty(); })) return std::nullopt;
+        TrainEvent e = std::move(events_.front());
+        events_.pop_front();
+        return e;
+    }
+
+private:
+    std::mutex mutex_;
+    std::condition_variable ready_;
+    std::deque<TrainEvent> events_;
+};
+
+} // namespace nn

@@ -1,0 +1,214 @@
+#include "engine/train/trainer.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "engine/core/error.h"
+
+namespace nn {
+
+namespace {
+using Clock = std::chrono::steady_clock;
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+} // namespace
+
+const char* statusName(TrainStatus s)
+{
+    switch (s) {
+    case TrainStatus::Running: return "running";
+    case TrainStatus::Completed: return "completed";
+    case TrainStatus::EarlyStopped: return "early_stopped";
+    case TrainStatus::Diverged: return "diverged";
+    case TrainStatus::Cancelled: return "cancelled";
+    }
+    return "?";
+}
+
+Trainer::Trainer(Model& model, const data::Split& data, const TrainConfig& config)
+    : model_(model), data_(data), config_(config), rng_(config.seed ^ 0x5DEECE66Dull)
+{
+    if (config_.epochs < 1) throw Error("epochs must be at least 1, got " + std::to_string(config_.epochs));
+    if (config_.batch < 1) throw Error("batch size must be at least 1, got " + std::to_string(config_.batch));
+    if (!(config_.lr > 0.0f) || !std::isfinite(config_.lr))
+        throw Error("learning rate must be a positive number, got " + std::to_string(config_.lr));
+    if (data_.train.size() == 0) throw Error("the training set is empty");
+    learningRate(config_.schedule, config_.lr, 0, config_.epochs);  // validates the schedule name
+    optimizer_ = makeOptimizer(config_.optimizer);
+    model_.initialize(config_.seed);
+    for (auto& p : model_.parameters()) params_.push_back(p.value);
+    order_.resize(data_.train.size());
+    for (size_t i = 0; i < order_.size(); ++i) order_[i] = i;
+}
+
+Trainer::~Trainer() = default;
+
+Trainer::Slot& Trainer::slot(int batch, bool training)
+{
+    auto& s = slots_[{batch, training}];
+    if (!s) {
+        s = std::make_unique<Slot>();
+        s->built = model_.build(batch, true);
+        s->built.graph.setTraining(training);
+        s->built.graph.seed(config_.seed + uint64_t(batch));
+        for (int id : s->built.params) s->grads.push_back(&s->built.graph.node(id).grad);
+    }
+    return *s;
+}
+
+void Trainer::fill(Slot& s, const data::Dataset& d, const size_t* indices, int n)
+{
+    const size_t f = d.featureCount();
+    float* x = s.built.graph.node(s.built.input).value.data();
+    float* y = s.built.graph.node(s.built.labels).value.data();
+    for (int i = 0; i < n; ++i) {
+        std::copy_n(d.sample(indices[i]), f, x + size_t(i) * f);
+        y[i] = float(d.labels[indices[i]]);
+    }
+}
+
+int64_t Trainer::correct(const Slot& s, const data::Dataset& d, const size_t* indices, int n) const
+{
+    const Tensor& out = s.built.graph.node(s.built.output).value;
+    const int64_t c = out.shape()[1];
+    int64_t hits = 0;
+    for (int i = 0; i < n; ++i) {
+        const float* row = out.data() + i * c;
+        const int64_t predicted = c == 1 ? (row[0] > 0.0f ? 1 : 0) : int64_t(std::max_element(row, row + c) - row);
+        hits += predicted == d.labels[indices[i]];
+    }
+    return hits;
+}
+
+bool Trainer::step()
+{
+    if (finished()) return false;
+    const auto t0 = Clock::now();
+    if (position_ == 0) {
+        rng_.shuffle(order_);
+        lossSum_ = 0;
+        correct_ = seen_ = 0;
+        lr_ = learningRate(config_.schedule, config_.lr, epoch_, config_.epochs);
+    }
+    const int n = int(std::min<size_t>(size_t(config_.batch), order_.size() - position_));
+    Slot& s = slot(n, true);
+    Graph& g = s.built.graph;
+    fill(s, data_.train, order_.data() + position_, n);
+    g.forward();
+    const float loss = g.node(s.built.loss).value.item();
+    if (!std::isfinite(loss)) {
+        const int bad = g.firstNonFinite();
+        const Node& b = g.node(bad);
+        std::string where = b.op == OpKind::Variable
+                                ? "parameter '" + b.name + "' became non-finite in the previous update"
+                                : "node " + g.describe(bad) + " was the first to produce NaN or inf";
+        finish(TrainStatus::Diverged, "training diverged at epoch " + std::to_string(epoch_ + 1) + ", step "
+                                          + std::to_string(result_.steps + 1) + ": " + where
+                                          + "; lower the learning rate (now " + std::to_string(lr_) + ")");
+        return false;
+    }
+    g.backward(s.built.loss);
+    optimizer_->step(params_, s.grads, lr_);
+    ++result_.steps;
+    lastLoss_ = loss;
+    lossSum_ += double(loss) * n;
+    correct_ += correct(s, data_.train, order_.data() + position_, n);
+    seen_ += n;
+    samplesTrained_ += n;
+    position_ += size_t(n);
+    trainSeconds_ += std::chrono::duration<double>(Clock::now() - t0).count();
+    if (onStep && config_.stepEventEvery > 0 && result_.steps % config_.stepEventEvery == 0)
+        onStep({result_.steps, epoch_, double(loss), lr_});
+    if (position_ >= order_.size()) endEpoch();
+    return !finished();
+}
+
+void Trainer::run()
+{
+    while (step()) {
+    }
+}
+
+void Trainer::endEpoch()
+{
+    position_ = 0;
+    ++epoch_;
+    EpochMetrics m;
+    m.epoch = epoch_;
+    m.trainLoss = lossSum_ / double(std::max<int64_t>(1, seen_));
+    m.trainAccuracy = double(correct_) / double(std::max<int64_t>(1, seen_));
+    m.valLoss = m.valAccuracy = kNaN;
+    if (data_.validation.size()) {
+        const Evaluation v = evaluate(data_.validation);
+        m.valLoss = v.loss;
+        m.valAccuracy = v.accuracy;
+    }
+    m.lr = lr_;
+    m.steps = result_.steps;
+    m.seconds = trainSeconds_;
+    result_.epochs = epoch_;
+    result_.last = m;
+    if (onEpoch) onEpoch(m);
+
+    if (config_.patience > 0 && data_.validation.size()) {
+        if (epoch_ == 1 || m.valLoss < bestValLoss_) {
+            bestValLoss_ = m.valLoss;
+            result_.bestEpoch = epoch_;
+            sinceBest_ = 0;
+            bestParams_.clear();
+            for (const auto& p : params_) bestParams_.push_back(p.clone());
+        } else if (++sinceBest_ >= config_.patience) {
+            for (size_t i = 0; i < params_.size(); ++i) params_[i].copyFrom(bestParams_[i]);
+            finish(TrainStatus::EarlyStopped, "validation loss did not improve for " + std::to_string(config_.patience)
+                                                  + " epochs; restored the weights of epoch "
+                                                  + std::to_string(result_.bestEpoch));
+            return;
+        }
+    } else {
+        result_.bestEpoch = epoch_;
+    }
+    if (epoch_ >= config_.epochs) finish(TrainStatus::Completed);
+}
+
+Evaluation Trainer::evaluate(const data::Dataset& d)
+{
+    Evaluation e;
+    std::vector<size_t> idx(d.size());
+    for (size_t i = 0; i < idx.size(); ++i) idx[i] = i;
+    double lossSum = 0;
+    int64_t hits = 0;
+    for (size_t pos = 0; pos < idx.size();) {
+        const int n = int(std::min<size_t>(size_t(std::max(1, config_.evalBatch)), idx.size() - pos));
+        Slot& s = slot(n, false);
+        fill(s, d, idx.data() + pos, n);
+        s.built.graph.forward();
+        lossSum += double(s.built.graph.node(s.built.loss).value.item()) * n;
+        hits += correct(s, d, idx.data() + pos, n);
+        pos += size_t(n);
+    }
+    e.samples = int64_t(d.size());
+    e.loss = e.samples ? lossSum / double(e.samples) : kNaN;
+    e.accuracy = e.samples ? double(hits) / double(e.samples) : kNaN;
+    return e;
+}
+
+void Trainer::cancel()
+{
+    if (!finished()) finish(TrainStatus::Cancelled, "cancelled by the user");
+}
+
+void Trainer::finish(TrainStatus status, std::string message)
+{
+    result_.status = status;
+    result_.message = std::move(message);
+    result_.seconds = trainSeconds_;
+    result_.samplesPerSecond = trainSeconds_ > 0 ? double(samplesTrained_) / trainSeconds_ : 0;
+    result_.testLoss = result_.testAccuracy = kNaN;
+    if (status != TrainStatus::Diverged && data_.test.size()) {
+        const Evaluation t = evaluate(data_.test);
+        result_.testLoss = t.loss;
+        result_.testAccuracy = t.accuracy;
+    }
+}
+
+} // namespace nn

@@ -1,0 +1,123 @@
+#pragma once
+// Trainer: mini-batch training of a Model on a data split, one step at a time, so
+// a worker thread can pause, single-step and cancel between steps. Everything is
+// seeded: the same config and seed give the same numbers.
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "engine/data/dataset.h"
+#include "engine/nn/model.h"
+#include "engine/train/optimizer.h"
+#include "engine/train/schedule.h"
+
+namespace nn {
+
+struct TrainConfig {
+    int epochs = 10;
+    int batch = 32;
+    float lr = 0.01f;
+    OptimizerConfig optimizer;
+    ScheduleConfig schedule;
+    uint64_t seed = 1;     // initial weights, shuffling and dropout
+    int patience = 0;      // early stop after this many epochs without a better validation loss; 0 = off
+    int evalBatch = 1000;  // chunk size for evaluation passes
+    int stepEventEvery = 10;  // report every Nth step's loss (0 = never)
+};
+
+struct StepMetrics {
+    int64_t step = 0;  // 1-based, over the whole run
+    int epoch = 0;     // 0-based
+    double loss = 0;
+    float lr = 0;
+};
+
+struct EpochMetrics {
+    int epoch = 0;  // 1-based number of epochs completed
+    double trainLoss = 0, trainAccuracy = 0;
+    double valLoss = 0, valAccuracy = 0;  // NaN without a validation set
+    float lr = 0;
+    int64_t steps = 0;
+    double seconds = 0;  // training time so far (evaluation excluded)
+};
+
+struct Evaluation {
+    double loss = 0, accuracy = 0;
+    int64_t samples = 0;
+};
+
+enum class TrainStatus { Running, Completed, EarlyStopped, Diverged, Cancelled };
+const char* statusName(TrainStatus s);
+
+struct TrainResult {
+    TrainStatus status = TrainStatus::Running;
+    std::string message;  // why it stopped, for Diverged/EarlyStopped
+    int epochs = 0;       // completed epochs
+    int64_t steps = 0;
+    EpochMetrics last;
+    int bestEpoch = 0;
+    double testLoss = 0, testAccuracy = 0;  // NaN without a test set
+    double seconds = 0;
+    double samplesPerSecond = 0;
+};
+
+class Trainer {
+public:
+    // Initialises the model's weights from config.seed. Throws nn::Error for a bad
+    // config (batch, epochs, lr, optimizer or schedule names).
+    Trainer(Model& model, const data::Split& data, const TrainConfig& config);
+    ~Trainer();
+
+    // One mini-batch (forward, loss, backward, update); an epoch's end also runs
+    // validation. Returns false once training is over.
+    bool step();
+    void run();  // step() until over
+    bool finished() const { return result_.status != TrainStatus::Running; }
+    void cancel();  // ends the run as Cancelled (test set still evaluated)
+    const TrainResult& result() const { return result_; }
+    double lastLoss() const { return lastLoss_; }  // loss of the most recent step
+
+    Evaluation evaluate(const data::Dataset& d);
+    const TrainConfig& config() const { return config_; }
+    Model& model() { return model_; }
+
+    std::function<void(const StepMetrics&)> onStep;
+    std::function<void(const EpochMetrics&)> onEpoch;
+
+private:
+    struct Slot {
+        BuiltGraph built;
+        std::vector<const Tensor*> grads;
+    };
+    Slot& slot(int batch, bool training);
+    void fill(Slot& s, const data::Dataset& d, const size_t* indices, int n);
+    int64_t correct(const Slot& s, const data::Dataset& d, const size_t* indices, int n) const;
+    void endEpoch();
+    void finish(TrainStatus status, std::string message = {});
+
+    Model& model_;
+    const data::Split& data_;
+    TrainConfig config_;
+    std::unique_ptr<Optimizer> optimizer_;
+    std::vector<Tensor> params_;
+    std::map<std::pair<int, bool>, std::unique_ptr<Slot>> slots_;
+    Rng rng_;
+    std::vector<size_t> order_;
+    size_t position_ = 0;
+    int epoch_ = 0;
+    float lr_ = 0;
+    double lossSum_ = 0;
+    int64_t correct_ = 0, seen_ = 0;
+    double bestValLoss_ = 0;
+    int sinceBest_ = 0;
+    std::vector<Tensor> bestParams_;
+    double trainSeconds_ = 0;
+    int64_t samplesTrained_ = 0;
+    double lastLoss_ = 0;
+    TrainResult result_;
+};
+
+} // namespace nn

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Installs every Debian package NN Studio needs to build, test and run.
+# Idempotent and non-interactive: packages already present are skipped,
+# so a second run costs one dpkg query.
+#   packaging/setup.sh          build + tests + app
+#   packaging/setup.sh --bench  also the PyTorch reference for tests/bench
+set -euo pipefail
+
+packages=(
+  # toolchain
+  g++ cmake ninja-build pkg-config ccache
+  # engine
+  libeigen3-dev libopenblas-dev libopenblas0-pthread nlohmann-json3-dev zlib1g-dev
+  libsqlite3-dev
+  # data: Fashion-MNIST IDX files under /usr/share/datasets/fashion-mnist
+  dataset-fashion-mnist
+  # Qt 6 (tests use Qt Test; the GUI uses Widgets, OpenGL, Charts, Svg)
+  qt6-base-dev libqt6opengl6-dev qt6-charts-dev qt6-svg-dev libgl-dev
+  # Dear ImGui (static lib includes the OpenGL3 backend) and its stb dependency
+  libimgui-dev
+  # GUI tests and screenshots without a screen
+  xvfb xauth
+)
+if [[ "${1:-}" == "--bench" ]]; then
+  packages+=(python3-torch python3-numpy)
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if ((${#missing[@]})); then
+  echo "setup: installing ${missing[*]}"
+  SUDO=""
+  if [[ $(id -u) -ne 0 ]]; then SUDO="sudo"; fi
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+else
+  echo "setup: all packages present"
+fi

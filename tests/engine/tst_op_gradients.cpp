@@ -1,0 +1,151 @@
+// Finite-difference gradient check for every op and loss in the engine, plus
+// each op's declaration (shape errors, FLOP counts, derivative formula).
+#include <QtTest/QtTest>
+
+#include "engine/core/error.h"
+#include "gradcheck.h"
+
+using namespace nn;
+
+namespace {
+
+Tensor randomTensor(const Shape& s, uint64_t seed, double lo = -1.0, double hi = 1.0)
+{
+    Rng rng(seed);
+    Tensor t(s);
+    for (int64_t i = 0; i < t.numel(); ++i) t[i] = float(rng.uniform(lo, hi));
+    return t;
+}
+
+Tensor labelTensor(int n, int classes)
+{
+    Tensor t(Shape {n});
+    for (int i = 0; i < n; ++i) t[i] = float((i * 7 + 3) % classes);
+    return t;
+}
+
+struct Case {
+    const char* name;
+    OpKind op;
+    Shape a, b;  // b empty rank-0 with arity 1
+    OpAttrs attrs;
+    double lo = -1.0, hi = 1.0;  // input value range (log/pow need positives)
+};
+
+} // namespace
+
+class OpGradients : public QObject {
+    Q_OBJECT
+private slots:
+    void everyOpHasADeclaration()
+    {
+        for (int i = 0; i < kOpCount; ++i) {
+            const OpDecl& d = opDecl(OpKind(i));
+            QVERIFY(d.name && *d.name);
+            QVERIFY(d.symbol && *d.symbol);
+            if (d.arity > 0) QVERIFY2(d.derivative[0] && *d.derivative[0], d.name);
+        }
+        QCOMPARE(QString(opDecl(OpKind::Reciprocal).derivative[0]), QString("d(1/x)/dx = -1/x^2"));
+    }
+
+    void gradients_data()
+    {
+        QTest::addColumn<int>("index");
+        for (int i = 0; i < int(cases().size()); ++i) QTest::newRow(cases()[size_t(i)].name) << i;
+    }
+
+    void gradients()
+    {
+        QFETCH(int, index);
+        const Case& c = cases()[size_t(index)];
+        Graph g;
+        const int a = g.addVariable("a", randomTensor(c.a, 11 + uint64_t(index), c.lo, c.hi));
+        int out;
+        const OpDecl& d = opDecl(c.op);
+        if (d.family == OpFamily::Loss) {
+            const int y = g.addConstant("labels", labelTensor(int(c.a[0]), c.op == OpKind::LogLoss ? 2 : int(c.a[1])));
+            out = g.apply(c.op, {a, y}, c.attrs);
+        } else if (d.arity == 2) {
+            const int b = g.addVariable("b", randomTensor(c.b, 99 + uint64_t(index), c.lo, c.hi));
+            out = g.apply(c.op, {a, b}, c.attrs);
+        } else {
+            out = g.apply(c.op, {a}, c.attrs);
+        }
+        const int root = nntest::projectToScalar(g, out, 7);
+        const auto r = nntest::gradCheck(g, root, 1e-2, 1e-2);
+        QVERIFY2(r.maxRelError < 2e-2, (std::string(c.name) + ": " + r.worst).c_str());
+        QVERIFY(d.flops(&c.a, g.node(out).value.shape(), c.attrs) >= 0);
+    }
+
+    void shapeErrorsNameBothShapes()
+    {
+        Graph g;
+        const int a = g.addVariable("a", Tensor(Shape {32, 768}));
+        const int b = g.addVariable("b", Tensor(Shape {512, 10}));
+        try {
+            g.apply(OpKind::MatMul, {a, b}, {}, "fc");
+            QFAIL("expected a shape error");
+        } catch (const Error& e) {
+            const QString m = e.what();
+            QVERIFY2(m.contains("[32, 768]") && m.contains("[512, 10]") && m.contains("fc"), e.what());
+        }
+        const int c = g.addVariable("c", Tensor(Shape {3}));
+        QVERIFY_THROWS_EXCEPTION(Error, g.apply(OpKind::Add, {a, c}));
+    }
+
+    void matmulFlops()
+    {
+        const Shape in[2] = {Shape {64, 784}, Shape {784, 300}};
+        QCOMPARE(opDecl(OpKind::MatMul).flops(in, Shape {64, 300}, {}), 2.0 * 64 * 784 * 300);
+    }
+
+private:
+    static const std::vector<Case>& cases()
+    {
+        static const std::vector<Case> v = [] {
+            OpAttrs none, scalar3, half, slope, pieces2, drop0;
+            scalar3.scalar = 3.0f;
+            half.scalar = 1.5f;
+            slope.scalar = 0.1f;
+            pieces2.pieces = 2;
+            drop0.scalar = 0.0f;
+            const Shape m {3, 4}, none0 {};
+            return std::vector<Case> {
+                {"add", OpKind::Add, m, m, none},
+                {"sub", OpKind::Sub, m, m, none},
+                {"mul", OpKind::Mul, m, m, none},
+                {"div", OpKind::Div, m, m, none, 0.5, 2.0},
+                {"max", OpKind::Max, m, m, none},
+                {"neg", OpKind::Neg, m, none0, none},
+                {"exp", OpKind::Exp, m, none0, none},
+                {"log", OpKind::Log, m, none0, none, 0.5, 2.0},
+                {"reciprocal", OpKind::Reciprocal, m, none0, none, 0.5, 2.0},
+                {"add_scalar", OpKind::AddScalar, m, none0, scalar3},
+                {"mul_scalar", OpKind::MulScalar, m, none0, scalar3},
+                {"pow", OpKind::Pow, m, none0, half, 0.5, 2.0},
+                {"sigmoid", OpKind::Sigmoid, m, none0, none, -3.0, 3.0},
+                {"tanh", OpKind::Tanh, m, none0, none, -2.0, 2.0},
+                {"relu", OpKind::Relu, m, none0, none},
+                {"leaky_relu", OpKind::LeakyRelu, m, none0, slope},
+                {"elu", OpKind::Elu, m, none0, scalar3},
+                {"matmul", OpKind::MatMul, Shape {3, 5}, Shape {5, 4}, none},
+                {"bias_add", OpKind::BiasAdd, m, Shape {4}, none},
+                {"flatten", OpKind::Flatten, Shape {2, 3, 2}, none0, none},
+                {"sum", OpKind::Sum, m, none0, none},
+                {"mean", OpKind::Mean, m, none0, none},
+                {"maxout", OpKind::Maxout, Shape {3, 6}, none0, pieces2},
+                {"softmax", OpKind::Softmax, m, none0, none, -2.0, 2.0},
+                {"log_softmax", OpKind::LogSoftmax, m, none0, none, -2.0, 2.0},
+                {"dropout_rate0", OpKind::Dropout, m, none0, drop0},
+                {"mse_loss", OpKind::MseLoss, m, none0, none},
+                {"softmax_cross_entropy", OpKind::SoftmaxCrossEntropy, m, none0, none, -2.0, 2.0},
+                {"hinge_loss", OpKind::HingeLoss, Shape {4, 3}, none0, none, -0.3, 0.3},
+                {"log_loss", OpKind::LogLoss, Shape {5, 1}, none0, none, -2.0, 2.0},
+            };
+        }();
+        return v;
+    }
+};
+
+QTEST_APPLESS_MAIN(OpGradients)
+#include "tst_op_gradients.moc"
