@@ -37,6 +37,9 @@ namespace cpu {
 const Kernels& kernels(OpKind kind);
 void setThreads(int threads);  // BLAS and kernel threads; 0 = all cores
 int threads();
+// Flush denormals to zero on the calling thread: tiny Adam moments and ReLU
+// gradients otherwise fall into denormal range and slow every kernel severalfold.
+void enableFlushToZero();
 } // namespace cpu
 
 } // namespace nn

@@ -6,21 +6,32 @@
 
 #include <cmath>
 #include <numeric>
+#include <sstream>
 #include <string>
 
 namespace nn::data {
+namespace {
+
+std::string num(double v)  // 0.15, not std::to_string's 0.150000
+{
+    std::ostringstream ss;
+    ss << v;
+    return ss.str();
+}
+
+} // namespace
 
 Split splitDataset(const Dataset& all, double validationFraction, double testFraction, uint64_t seed)
 {
     auto checkFraction = [](const char* what, double f) {
         if (!(f >= 0.0 && f < 1.0))  // also rejects NaN
-            throw Error(std::string(what) + " fraction " + std::to_string(f) + " is out of range: use a value in [0, 1)");
+            throw Error(std::string(what) + " fraction " + num(f) + " is out of range: use a value in [0, 1)");
     };
     checkFraction("validation", validationFraction);
     checkFraction("test", testFraction);
     if (validationFraction + testFraction >= 1.0)
-        throw Error("validation fraction " + std::to_string(validationFraction) + " + test fraction " +
-                    std::to_string(testFraction) + " leave no training data: keep their sum below 1");
+        throw Error("validation fraction " + num(validationFraction) + " + test fraction " + num(testFraction) +
+                    " leave no training data: keep their sum below 1");
 
     const size_t n = all.size();
     const size_t nVal = size_t(std::llround(double(n) * validationFraction));

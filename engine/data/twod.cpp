@@ -12,6 +12,7 @@
 
 #include <cmath>
 #include <functional>
+#include <sstream>
 #include <string>
 
 namespace nn::data {
@@ -19,13 +20,20 @@ namespace {
 
 constexpr double kPi = 3.14159265358979323846;
 
+std::string num(double v)  // 0.1, not std::to_string's 0.100000
+{
+    std::ostringstream ss;
+    ss << v;
+    return ss.str();
+}
+
 void checkParams(const char* set, const TwoDParams& p, int classes)
 {
     const std::string where = std::string(set) + ": ";
     if (p.points <= 0)
         throw Error(where + "points must be positive (got " + std::to_string(p.points) + ")");
     if (!(p.noise >= 0.0) || !std::isfinite(p.noise))  // also rejects NaN
-        throw Error(where + "noise must be a finite value >= 0 (got " + std::to_string(p.noise) + ")");
+        throw Error(where + "noise must be a finite value >= 0 (got " + num(p.noise) + ")");
     if (classes < 2)
         throw Error(where + "needs at least 2 classes (got " + std::to_string(classes) + ")");
     if (p.points < classes)

@@ -147,13 +147,19 @@ int64_t Model::parameterCount() const
 void Model::initialize(uint64_t seed)
 {
     Rng rng(seed);
+    double fanIn = 1;
     for (auto& p : params_) {
         if (p.value.shape().rank() == 1) {
-            p.value.fill(0.0f);
+            // Biases as PyTorch draws them, U(±1/sqrt(fan_in)): zero biases put every
+            // first-layer hyperplane through the origin, and on rotationally
+            // symmetric sets (the spiral) many seeds then never leave the plateau.
+            const double b = 1.0 / std::sqrt(fanIn);
+            for (int64_t i = 0; i < p.value.numel(); ++i) p.value[i] = float(rng.uniform(-b, b));
             continue;
         }
+        fanIn = double(p.value.shape()[0]);
         const std::string act = resolved(p.layer).spec->activation;
-        const double fanIn = double(p.value.shape()[0]), fanOut = double(p.value.shape()[1]);
+        const double fanOut = double(p.value.shape()[1]);
         float* w = p.value.data();
         if (act == "relu" || act == "leaky_relu" || act == "elu") {
             const double sd = std::sqrt(2.0 / fanIn);

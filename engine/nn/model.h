@@ -43,7 +43,8 @@ public:
     std::vector<Parameter>& parameters() { return params_; }
     const std::vector<Parameter>& parameters() const { return params_; }
     int64_t parameterCount() const;
-    // Xavier-uniform for sigmoid/tanh/linear layers, He-normal for the ReLU family; zero biases.
+    // Xavier-uniform for sigmoid/tanh/linear layers, He-normal for the ReLU family;
+    // biases U(±1/sqrt(fan_in)) as in PyTorch.
     void initialize(uint64_t seed);
 
     BuiltGraph build(int batch, bool withLoss) const;

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <limits>
 
+#include "engine/backend/kernel.h"
 #include "engine/core/error.h"
 
 namespace nn {
@@ -83,6 +84,7 @@ int64_t Trainer::correct(const Slot& s, const data::Dataset& d, const size_t* in
 bool Trainer::step()
 {
     if (finished()) return false;
+    cpu::enableFlushToZero();  // per thread, and cheap: the worker may be any thread
     const auto t0 = Clock::now();
     if (position_ == 0) {
         rng_.shuffle(order_);

@@ -217,7 +217,7 @@ private slots:
         writeGz(path("img.gz"), imageIdx(3, 2, 2, 13));
         writeGz(path("lab.gz"), labelIdx({1, 2, 3}));
         const QString msg = errorOf([&] { nn::data::loadIdx(str(path("img.gz")), str(path("lab.gz"))); });
-        QVERIFY2(msg.contains("1 unexpected bytes after offset 28"), qPrintable(msg));
+        QVERIFY2(msg.contains("1 unexpected byte after offset 28"), qPrintable(msg));
     }
 
     void labelCountDiffersFromHeader()
@@ -250,6 +250,14 @@ private slots:
         writeGz(path("lab.gz"), labelIdx({1, 2, 3}));
         const QString msg = errorOf([&] { nn::data::loadIdx(str(path("img.gz")), str(path("lab.gz"))); });
         QVERIFY2(msg.contains("empty image size 0x2"), qPrintable(msg));
+    }
+
+    void absurdHeaderIsRefusedBeforeAllocating()
+    {
+        writeGz(path("img.gz"), imageIdx(60000, 65536, 65536, 0));
+        writeGz(path("lab.gz"), labelIdx({}, 0x00000801, 60000));
+        const QString msg = errorOf([&] { nn::data::loadIdx(str(path("img.gz")), str(path("lab.gz"))); });
+        QVERIFY2(msg.contains("more than 4 GiB of pixels: the header is damaged"), qPrintable(msg));
     }
 
     void truncatedGzipStream()

@@ -1,6 +1,7 @@
 // The CPU backend's kernel table: every OpKind must have both kernels (checked
 // once at start-up; leaves have none and are never dispatched).
 #include <cblas.h>
+#include <xmmintrin.h>
 
 #include "engine/backend/cpu/kernel_util.h"
 #include "engine/core/error.h"
@@ -43,5 +44,14 @@ void setThreads(int threads)
 }
 
 int threads() { return gThreads; }
+
+} // namespace nn::cpu
+
+namespace nn::cpu {
+
+void enableFlushToZero()
+{
+    _mm_setcsr(_mm_getcsr() | 0x8040);  // FTZ (bit 15) and DAZ (bit 6)
+}
 
 } // namespace nn::cpu
