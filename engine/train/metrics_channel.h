@@ -17,6 +17,10 @@ struct TrainEvent {
     StepMetrics step;
     EpochMetrics epoch;
     TrainResult result;  // Finished only
+    // Epoch, single-step and Finished events carry deep copies of the parameters
+    // and the latest gradients, so views can draw them without touching the
+    // trainer's tensors (which the worker keeps changing).
+    std::vector<Tensor> params, grads;
 };
 
 class MetricsChannel {

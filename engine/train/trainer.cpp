@@ -110,6 +110,7 @@ bool Trainer::step()
         return false;
     }
     g.backward(s.built.loss);
+    lastSlot_ = &s;
     optimizer_->step(params_, s.grads, lr_);
     ++result_.steps;
     lastLoss_ = loss;
@@ -192,6 +193,21 @@ Evaluation Trainer::evaluate(const data::Dataset& d)
     e.loss = e.samples ? lossSum / double(e.samples) : kNaN;
     e.accuracy = e.samples ? double(hits) / double(e.samples) : kNaN;
     return e;
+}
+
+std::vector<Tensor> Trainer::parameterSnapshot() const
+{
+    std::vector<Tensor> out;
+    for (const auto& p : params_) out.push_back(p.clone());
+    return out;
+}
+
+std::vector<Tensor> Trainer::gradientSnapshot() const
+{
+    std::vector<Tensor> out;
+    if (lastSlot_)
+        for (const Tensor* g : lastSlot_->grads) out.push_back(g->clone());
+    return out;
 }
 
 void Trainer::cancel()

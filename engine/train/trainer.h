@@ -81,6 +81,10 @@ public:
     double lastLoss() const { return lastLoss_; }  // loss of the most recent step
 
     Evaluation evaluate(const data::Dataset& d);
+    // Deep copies, safe to hand to another thread: the parameters now, and the
+    // gradients of the most recent training step (empty before the first step).
+    std::vector<Tensor> parameterSnapshot() const;
+    std::vector<Tensor> gradientSnapshot() const;
     const TrainConfig& config() const { return config_; }
     Model& model() { return model_; }
 
@@ -117,6 +121,7 @@ private:
     double trainSeconds_ = 0;
     int64_t samplesTrained_ = 0;
     double lastLoss_ = 0;
+    const Slot* lastSlot_ = nullptr;
     TrainResult result_;
 };
 

@@ -14,6 +14,8 @@ TrainingWorker::TrainingWorker(std::unique_ptr<Trainer> trainer) : trainer_(std:
         TrainEvent e;
         e.type = TrainEvent::Type::Epoch;
         e.epoch = m;
+        e.params = trainer_->parameterSnapshot();
+        e.grads = trainer_->gradientSnapshot();
         channel_.push(std::move(e));
     };
 }
@@ -91,6 +93,8 @@ void TrainingWorker::loop()
             TrainEvent e;
             e.type = TrainEvent::Type::Step;
             e.step = {trainer_->result().steps, trainer_->result().epochs, trainer_->lastLoss(), 0};
+            e.params = trainer_->parameterSnapshot();
+            e.grads = trainer_->gradientSnapshot();
             channel_.push(std::move(e));
         }
         if (!more) break;
@@ -100,6 +104,8 @@ void TrainingWorker::loop()
     TrainEvent e;
     e.type = TrainEvent::Type::Finished;
     e.result = trainer_->result();
+    e.params = trainer_->parameterSnapshot();
+    e.grads = trainer_->gradientSnapshot();
     channel_.push(std::move(e));
 }
 
