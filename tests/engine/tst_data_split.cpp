@@ -7,6 +7,7 @@
 #include <QtTest/QtTest>
 
 #include <algorithm>
+#include <cmath>
 #include <functional>
 
 using nn::data::Dataset;

@@ -1,0 +1,214 @@
+#include "views/training/training_session.h"
+
+#include <QtConcurrent/QtConcurrentRun>
+
+#include "engine/core/error.h"
+
+namespace views {
+
+namespace {
+// How often the UI thread drains the worker's channel: fast enough for smooth
+// curves, slow enough to cost nothing.
+constexpr int kPollMs = 30;
+} // namespace
+
+TrainingSession::TrainingSession(QObject* parent) : QObject(parent)
+{
+    qRegisterMetaType<nn::EpochMetrics>();
+    qRegisterMetaType<nn::TrainResult>();
+    poll_.setInterval(kPollMs);
+    connect(&poll_, &QTimer::timeout, this, &TrainingSession::poll);
+    connect(&loader_, &QFutureWatcher<std::shared_ptr<const nn::data::Split>>::finished, this, [this] {
+        loading_ = false;
+        auto split = loader_.result();
+        if (!split) {
+            emit errorOccurred(loadError_);
+            return;
+        }
+        data_ = std::move(split);
+        emit dataChanged();
+        rebuildModel();
+    });
+}
+
+TrainingSession::~TrainingSession()
+{
+    worker_.reset();  // cancels and joins before the data and model go away
+}
+
+void TrainingSession::setState(State s)
+{
+    if (s == state_) return;
+    state_ = s;
+    emit stateChanged(s);
+}
+
+void TrainingSession::loadData(const QString& name, const nn::data::SourceOptions& options)
+{
+    stop();
+    loading_ = true;
+    dataName_ = name;
+    const std::string n = name.toStdString();
+    loader_.setFuture(QtConcurrent::run([n, options, this]() -> std::shared_ptr<const nn::data::Split> {
+        try {
+            return std::make_shared<const nn::data::Split>(nn::data::loadSource(n, options));
+        } catch (const std::exception& e) {
+            // Written before the future finishes; read on the UI thread after.
+            loadError_ = QString::fromStdString(e.what());
+            return nullptr;
+        }
+    }));
+}
+
+void TrainingSession::setModelSpec(const nn::ModelSpec& spec)
+{
+    stop();
+    spec_ = std::make_shared<nn::ModelSpec>(spec);
+    rebuildModel();
+}
+
+void TrainingSession::setModelFile(const QString& path)
+{
+    try {
+        setModelSpec(nn::ModelSpec::fromFile(path.toStdString()));
+    } catch (const nn::Error& e) {
+        emit errorOccurred(QString::fromUtf8(e.what()));
+    }
+}
+
+void TrainingSession::rebuildModel()
+{
+    worker_.reset();
+    history_.clear();
+    steps_ = 0;
+    result_ = {};
+    if (!spec_ || !data_) {
+        setState(State::NoData);
+        return;
+    }
+    try {
+        const auto& train = data_->train;
+        model_ = std::make_unique<nn::Model>(*spec_, train.sampleShape, train.numClasses);
+        model_->initialize(config_.seed);
+        viewModel_ = std::make_unique<nn::Model>(*spec_, train.sampleShape, train.numClasses);
+        std::vector<nn::Tensor> initial;
+        for (const auto& p : model_->parameters()) initial.push_back(p.value.clone());
+        applySnapshot(std::move(initial), {});
+        emit modelChanged();
+        setState(State::Ready);
+    } catch (const nn::Error& e) {
+        model_.reset();
+        viewModel_.reset();
+        setState(State::NoData);
+        emit errorOccurred(QString::fromUtf8(e.what()));
+    }
+}
+
+void TrainingSession::ensureWorker(bool paused)
+{
+    if (worker_ || !model_ || !data_) return;
+    try {
+        workerData_ = data_;
+        auto trainer = std::make_unique<nn::Trainer>(*model_, *workerData_, config_);
+        worker_ = std::make_unique<nn::TrainingWorker>(std::move(trainer));
+        history_.clear();
+        steps_ = 0;
+        worker_->start(paused);
+        poll_.start();
+    } catch (const nn::Error& e) {
+        emit errorOccurred(QString::fromUtf8(e.what()));
+    }
+}
+
+void TrainingSession::train()
+{
+    if (state_ == State::Finished) reset();
+    if (!model_) return;
+    if (!worker_) {
+        ensureWorker(false);
+    } else {
+        worker_->resume();
+    }
+    if (worker_) setState(State::Running);
+}
+
+void TrainingSession::pause()
+{
+    if (!worker_ || state_ != State::Running) return;
+    worker_->pause();
+    setState(State::Paused);
+}
+
+void TrainingSession::step()
+{
+    if (state_ == State::Finished) reset();
+    if (!model_) return;
+    if (!worker_) ensureWorker(true);
+    if (!worker_) return;
+    if (state_ == State::Running) pause();
+    setState(State::Paused);
+    worker_->stepOnce();
+}
+
+void TrainingSession::stop()
+{
+    if (!worker_ || state_ == State::Finished) return;
+    worker_->cancel();
+    worker_->wait();
+    poll();
+}
+
+void TrainingSession::reset()
+{
+    rebuildModel();
+}
+
+void TrainingSession::applySnapshot(std::vector<nn::Tensor> params, std::vector<nn::Tensor> grads)
+{
+    if (!viewModel_ || params.size() != viewModel_->parameters().size()) return;
+    for (size_t i = 0; i < params.size(); ++i) viewModel_->parameters()[i].value.copyFrom(params[i]);
+    snapshot_.params = std::move(params);
+    snapshot_.grads = std::move(grads);
+    snapshot_.epoch = int(history_.size());
+    snapshot_.step = steps_;
+    emit snapshotChanged();
+}
+
+void TrainingSession::poll()
+{
+    if (!worker_) return;
+    bool newWeights = false;
+    std::vector<nn::Tensor> params, grads;
+    for (auto& e : worker_->channel().drain()) {
+        switch (e.type) {
+        case nn::TrainEvent::Type::Step:
+            steps_ = e.step.step;
+            lastLoss_ = e.step.loss;
+            emit stepped(steps_, lastLoss_);
+            break;
+        case nn::TrainEvent::Type::Epoch:
+            history_.push_back(e.epoch);
+            steps_ = e.epoch.steps;
+            emit epochFinished(e.epoch);
+            emit progress(e.epoch.epoch, config_.epochs);
+            break;
+        case nn::TrainEvent::Type::Finished:
+            result_ = e.result;
+            steps_ = e.result.steps;
+            poll_.stop();
+            break;
+        }
+        if (!e.params.empty()) {
+            params = std::move(e.params);
+            grads = std::move(e.grads);
+            newWeights = true;
+        }
+    }
+    if (newWeights) applySnapshot(std::move(params), std::move(grads));  // only the latest is drawn
+    if (result_.status != nn::TrainStatus::Running && state_ != State::Finished && !poll_.isActive()) {
+        setState(State::Finished);
+        emit finished(result_);
+    }
+}
+
+} // namespace views
