@@ -1,0 +1,84 @@
+// nnstudio-cli graph end to end: the seed's sigmoid neuron, NaN reporting and
+// parse errors, as a user would run them.
+#include <QtTest/QtTest>
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
+
+class CliGraph : public QObject {
+    Q_OBJECT
+private:
+    struct Run {
+        int code;
+        QList<QJsonObject> lines;
+        QString err;
+    };
+    Run run(const QStringList& args)
+    {
+        QProcess p;
+        p.start(QString(qgetenv("NN_CLI")), QStringList {"graph"} + args);
+        p.waitForFinished(30000);
+        Run r {p.exitCode(), {}, QString::fromUtf8(p.readAllStandardError())};
+        for (const QByteArray& line : p.readAllStandardOutput().split('\n'))
+            if (!line.trimmed().isEmpty()) r.lines << QJsonDocument::fromJson(line).object();
+        return r;
+    }
+
+private slots:
+    void seedNeuron()
+    {
+        const Run r = run({"--expr", "1/(1+exp(-(w0*x0+w1*x1+w2)))", "--set", "w0=2,x0=-1,w1=-3,x1=-2,w2=-3", "--json"});
+        QCOMPARE(r.code, 0);
+        QVERIFY(r.lines.size() > 5);
+        const QJsonObject final = r.lines.last();
+        QVERIFY(final["final"].toBool());
+        QVERIFY(qAbs(final["value"].toDouble() - 0.7311) < 1e-4);
+        const QJsonObject g = final["grads"].toObject();
+        const QJsonObject n = final["numeric_grads"].toObject();
+        const QList<QPair<QString, double>> expected {{"w0", -0.1966}, {"x0", 0.3932}, {"w1", -0.3932}, {"x1", -0.5898}, {"w2", 0.1966}};
+        for (const auto& [name, value] : expected) {
+            QVERIFY2(qAbs(g[name].toDouble() - value) < 1e-4, qPrintable(name));
+            QVERIFY2(qAbs(n[name].toDouble() - value) < 1e-3, qPrintable(name));
+        }
+        QVERIFY(final["max_relative_error"].toDouble() < 1e-2);
+        // Each node line: op, value, local derivatives, upstream gradient, chain products.
+        bool sawReciprocal = false;
+        for (const QJsonObject& node : r.lines.mid(0, r.lines.size() - 1)) {
+            QVERIFY(node.contains("op") && node.contains("value") && node.contains("upstream_gradient"));
+            if (node["op"].toString() == "reciprocal") {
+                sawReciprocal = true;
+                QVERIFY(qAbs(node["local_derivatives"].toArray()[0].toDouble() - -0.5344) < 1e-3);
+                QVERIFY(qAbs(node["upstream_gradient"].toDouble() - 1.0) < 1e-6);
+                QVERIFY(qAbs(node["chain_products"].toArray()[0].toDouble() - -0.5344) < 1e-3);
+                QCOMPARE(node["derivative_formulas"].toArray()[0].toString(), QString("d(1/x)/dx = -1/x^2"));
+            }
+        }
+        QVERIFY(sawReciprocal);
+    }
+
+    void nanIsNamed()
+    {
+        const Run r = run({"--expr", "log(x-1)", "--set", "x=1", "--json"});
+        QCOMPARE(r.code, 0);
+        const QJsonObject bad = r.lines.last()["non_finite"].toObject();
+        QVERIFY(bad["message"].toString().contains("log"));
+    }
+
+    void parseErrorExitsWithColumn()
+    {
+        const Run r = run({"--expr", "1/(1+exp(-x)", "--set", "x=1"});
+        QCOMPARE(r.code, 1);
+        QVERIFY2(r.err.contains("column 13"), qPrintable(r.err));
+        const Run s = run({"--expr", "x*y", "--set", "x=1"});
+        QCOMPARE(s.code, 1);
+        QVERIFY(s.err.contains("--set y="));
+        const Run t = run({"--expr", "x", "--set", "x=abc"});
+        QCOMPARE(t.code, 1);
+        QVERIFY(t.err.contains("not a number"));
+    }
+};
+
+QTEST_GUILESS_MAIN(CliGraph)
+#include "tst_cli_graph.moc"

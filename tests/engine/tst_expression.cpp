@@ -1,0 +1,129 @@
+// Formulas parse into the engine's own ops; values, gradients and errors.
+#include <QtTest/QtTest>
+
+#include "engine/graph/expression.h"
+#include "gradcheck.h"
+
+using namespace nn;
+
+namespace {
+std::map<std::string, Tensor> scalars(std::initializer_list<std::pair<const char*, float>> v)
+{
+    std::map<std::string, Tensor> m;
+    for (const auto& [k, x] : v) m[k] = Tensor::scalar(x);
+    return m;
+}
+float grad(Expression& e, const char* name) { return e.graph.node(e.variables.at(name)).grad.item(); }
+} // namespace
+
+class ExpressionTests : public QObject {
+    Q_OBJECT
+private slots:
+    void seedSigmoidNeuron()
+    {
+        auto e = parseExpression("1/(1+exp(-(w0*x0+w1*x1+w2)))",
+                                 scalars({{"w0", 2}, {"x0", -1}, {"w1", -3}, {"x1", -2}, {"w2", -3}}));
+        e.graph.forward();
+        e.graph.backward(e.root);
+        QVERIFY(qAbs(e.graph.node(e.root).value.item() - 0.7311f) < 1e-4f);
+        QVERIFY(qAbs(grad(e, "w0") - -0.1966f) < 1e-4f);
+        QVERIFY(qAbs(grad(e, "x0") - 0.3932f) < 1e-4f);
+        QVERIFY(qAbs(grad(e, "w1") - -0.3932f) < 1e-4f);
+        QVERIFY(qAbs(grad(e, "x1") - -0.5898f) < 1e-4f);
+        QVERIFY(qAbs(grad(e, "w2") - 0.1966f) < 1e-4f);
+        // The seed's gates: *, +, neg, exp, c+x, 1/x.
+        QStringList ops;
+        for (int i = 0; i < e.graph.size(); ++i) ops << opName(e.graph.node(i).op);
+        QVERIFY(ops.contains("reciprocal"));
+        QVERIFY(ops.contains("add_scalar"));
+        QVERIFY(ops.contains("exp"));
+        QVERIFY(ops.contains("neg"));
+        QCOMPARE(QString(opDecl(e.graph.node(e.root).op).derivative[0]), QString("d(1/x)/dx = -1/x^2"));
+    }
+
+    void formulasMatchFiniteDifferences_data()
+    {
+        QTest::addColumn<QString>("formula");
+        QTest::newRow("poly") << "x**3 - 2*x*y + y/3";
+        QTest::newRow("nested") << "tanh(x*y) + sigmoid(x - y) * exp(-y)";
+        QTest::newRow("relu/max") << "relu(x - 0.1) + max(x, y) * 2";
+        QTest::newRow("division") << "(x + 2) / (y*y + 1)";
+        QTest::newRow("log") << "log(x*x + 1) - 3/(y + 4)";
+        QTest::newRow("power-of-constant") << "2**x + y**0.5";
+    }
+
+    void formulasMatchFiniteDifferences()
+    {
+        QFETCH(QString, formula);
+        auto e = parseExpression(formula.toStdString(), scalars({{"x", 0.7f}, {"y", 1.3f}}));
+        const auto r = nntest::gradCheck(e.graph, e.root, 1e-3, 1e-3);
+        QVERIFY2(r.maxRelError < 1e-2, r.worst.c_str());
+    }
+
+    void tensorSeedExample()
+    {
+        std::map<std::string, Tensor> v;
+        Rng rng(3);
+        for (const char* n : {"x", "y", "z"}) {
+            Tensor t(Shape {3, 4});
+            for (int64_t i = 0; i < 12; ++i) t[i] = float(rng.uniform(-1, 1));
+            v[n] = t;
+        }
+        auto e = parseExpression("sum(x*y + z)", v);
+        e.graph.forward();
+        e.graph.backward(e.root);
+        const Tensor& gx = e.graph.node(e.variables["x"]).grad;
+        const Tensor& y = e.graph.node(e.variables["y"]).value;
+        for (int64_t i = 0; i < 12; ++i) QCOMPARE(gx[i], y[i]);
+        const Tensor& gz = e.graph.node(e.variables["z"]).grad;
+        for (int64_t i = 0; i < 12; ++i) QCOMPARE(gz[i], 1.0f);
+    }
+
+    void parseErrorsPointAtTheColumn_data()
+    {
+        QTest::addColumn<QString>("formula");
+        QTest::addColumn<int>("column");
+        QTest::addColumn<QString>("words");
+        QTest::newRow("unclosed") << "1/(1+exp(-x)" << 13 << "expected ')'";
+        QTest::newRow("bad char") << "x + $y" << 5 << "unexpected character";
+        QTest::newRow("unknown fn") << "x + foo(x)" << 5 << "unknown function 'foo'";
+        QTest::newRow("no value") << "x * w" << 5 << "--set w=";
+        QTest::newRow("trailing") << "x x" << 3 << "after a complete formula";
+        QTest::newRow("empty") << "" << 1 << "empty";
+        QTest::newRow("ends early") << "x +" << 4 << "ends too early";
+        QTest::newRow("zero div") << "x / 0" << 3 << "division by the constant zero";
+    }
+
+    void parseErrorsPointAtTheColumn()
+    {
+        QFETCH(QString, formula);
+        QFETCH(int, column);
+        QFETCH(QString, words);
+        try {
+            parseExpression(formula.toStdString(), scalars({{"x", 1}}));
+            QFAIL("expected a parse error");
+        } catch (const ParseError& e) {
+            QVERIFY2(QString(e.what()).contains(words), e.what());
+            QCOMPARE(e.column(), column);
+            QVERIFY(QString(e.what()).contains("^"));
+        }
+    }
+
+    void unusedValueIsAnError()
+    {
+        QVERIFY_THROWS_EXCEPTION(Error, parseExpression("x*2", scalars({{"x", 1}, {"q", 2}})));
+        QVERIFY_THROWS_EXCEPTION(Error, parseExpression("2*3", {}));
+    }
+
+    void nanStartIsFound()
+    {
+        auto e = parseExpression("log(x-1) * 2", scalars({{"x", 1}}));
+        e.graph.forward();
+        const int bad = e.graph.firstNonFinite();
+        QVERIFY(bad >= 0);
+        QCOMPARE(QString(opName(e.graph.node(bad).op)), QString("log"));
+    }
+};
+
+QTEST_APPLESS_MAIN(ExpressionTests)
+#include "tst_expression.moc"
