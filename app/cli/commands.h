@@ -7,5 +7,6 @@
 namespace cli {
 
 int train(const std::vector<std::string>& args);
+int graph(const std::vector<std::string>& args);
 
 } // namespace cli

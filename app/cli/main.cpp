@@ -15,6 +15,7 @@ void usage(std::ostream& out)
            "commands:\n"
            "  train --model SPEC.json --data NAME|FILE.csv [--epochs N --batch N --lr X\n"
            "        --optimizer sgd|momentum|adam --seed N --threads N --json ...]\n"
+           "  graph --expr \"FORMULA\" --set a=1,b=2 [--json]   step a formula's graph node by node\n"
            "Run 'nnstudio-cli COMMAND --help' for a command's options.\n";
 }
 
@@ -30,6 +31,7 @@ int main(int argc, char** argv)
     const std::vector<std::string> args(argv + 2, argv + argc);
     try {
         if (command == "train") return cli::train(args);
+        if (command == "graph") return cli::graph(args);
         std::cerr << "nnstudio-cli: unknown command '" << command << "'\n";
         usage(std::cerr);
         return 2;
