@@ -14,7 +14,7 @@ struct ExecContext {
 };
 
 struct KernelCall {
-    const Tensor* in[2] = {nullptr, nullptr};
+    const Tensor* in[kMaxArity] = {nullptr, nullptr, nullptr};
     Tensor* out = nullptr;
     Tensor* saved = nullptr;  // op-specific state kept from forward for backward
     const OpAttrs* attrs = nullptr;
@@ -35,6 +35,10 @@ struct Kernels {
 
 namespace cpu {
 const Kernels& kernels(OpKind kind);
+// Shape of the state a node of `kind` keeps from forward for backward (dropout
+// masks, max-pool winners, batch-norm statistics, softmax probabilities); false
+// when the op keeps none. The graph allocates it once, when the node is built.
+bool savedShape(OpKind kind, const Shape* in, const Shape& out, Shape& saved);
 void setThreads(int threads);  // BLAS and kernel threads; 0 = all cores
 int threads();
 // Flush denormals to zero on the calling thread: tiny Adam moments and ReLU

@@ -1,8 +1,10 @@
 #include "engine/graph/graph.h"
 
+#include <chrono>
 #include <cmath>
 
 #include "engine/core/error.h"
+#include "engine/perf/profiler.h"
 
 namespace nn {
 
@@ -46,17 +48,17 @@ int Graph::addConstant(const std::string& name, const Tensor& value)
 int Graph::apply(OpKind op, std::initializer_list<int> inputs, OpAttrs attrs, std::string name)
 {
     const OpDecl& decl = opDecl(op);
-    if (int(inputs.size()) != decl.arity || inputs.size() > 2)
+    if (int(inputs.size()) != decl.arity || inputs.size() > size_t(kMaxArity))
         throw Error(std::string(decl.name) + " takes " + std::to_string(decl.arity) + " inputs, got "
                     + std::to_string(inputs.size()));
     Node n;
     n.op = op;
     n.attrs = attrs;
     n.name = name.empty() ? std::string(decl.name) + std::to_string(size()) : std::move(name);
-    Shape shapes[2];
+    Shape shapes[kMaxArity];
     int k = 0;
     for (int in : inputs) {
-        if (k >= 2) break;  // unreachable after the arity check; tells the compiler the bound
+        if (k >= kMaxArity) break;  // unreachable after the arity check; tells the compiler the bound
         if (in < 0 || in >= size()) throw Error(n.name + ": input " + std::to_string(in) + " does not exist");
         n.inputs[size_t(k)] = in;
         shapes[k++] = node(in).value.shape();
@@ -73,8 +75,16 @@ int Graph::apply(OpKind op, std::initializer_list<int> inputs, OpAttrs attrs, st
     else
         n.value = Tensor(out);
     if (n.requiresGrad) n.grad = Tensor(out);
-    if (op == OpKind::SoftmaxCrossEntropy) n.saved = Tensor(shapes[0]);
-    if (op == OpKind::Maxout || op == OpKind::Dropout) n.saved = Tensor(out);
+    Shape saved;
+    if (cpu::savedShape(op, shapes, out, saved)) n.saved = Tensor(saved);
+    if (op == OpKind::BatchNorm) {
+        // A graph built on its own (tests, formulas) gets fresh running statistics.
+        const Shape channels {shapes[0][1]};
+        if (!n.attrs.running[0].defined() || n.attrs.running[0].shape() != channels)
+            n.attrs.running[0] = Tensor(channels);
+        if (!n.attrs.running[1].defined() || n.attrs.running[1].shape() != channels)
+            n.attrs.running[1] = Tensor::full(channels, 1.0f);
+    }
     nodes_.push_back(std::move(n));
     return size() - 1;
 }
@@ -104,6 +114,7 @@ KernelCall Graph::call(int i) const
     c.out = &n.value;
     c.saved = &n.saved;
     c.attrs = &n.attrs;
+    ctx_.rng = &rng_;  // set here, not once: a moved graph's context must not point into the old one
     c.ctx = &ctx_;
     return c;
 }
@@ -112,7 +123,13 @@ void Graph::runForward(int i)
 {
     if (opDecl(node(i).op).family == OpFamily::Leaf) return;
     KernelCall c = call(i);
+    if (!profiler_) {
+        cpu::kernels(node(i).op).forward(c);
+        return;
+    }
+    const auto t0 = std::chrono::steady_clock::now();
     cpu::kernels(node(i).op).forward(c);
+    profiler_->record(*this, i, false, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
 }
 
 void Graph::forward()
@@ -136,12 +153,15 @@ void Graph::runBackward(int i)
     if (!n.requiresGrad || !n.gradReady || opDecl(n.op).family == OpFamily::Leaf) return;
     const KernelCall c = call(i);
     const BackwardKernel bwd = cpu::kernels(n.op).backward;
+    const auto t0 = profiler_ ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point {};
     for (int k = 0; k < arity(i); ++k) {
         Node& in = node(n.inputs[size_t(k)]);
         if (!in.requiresGrad) continue;
         bwd(c, k, n.grad, in.grad.data(), in.gradReady);
         in.gradReady = true;
     }
+    if (profiler_)
+        profiler_->record(*this, i, true, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
 }
 
 void Graph::beginBackward(int root)
@@ -153,6 +173,13 @@ void Graph::beginBackward(int root)
     node(root).grad.fill(1.0f);
     node(root).gradReady = true;
     backwardCursor_ = prevBackwardNode(root);
+    if (backwardCursor_ < 0) zeroUnreachedVariables();  // nothing to run (the root is a Variable)
+}
+
+void Graph::zeroUnreachedVariables()
+{
+    for (auto& n : nodes_)
+        if (n.op == OpKind::Variable && !n.gradReady) n.grad.fill(0.0f);
 }
 
 int Graph::prevBackwardNode(int from) const
@@ -169,9 +196,7 @@ bool Graph::stepBackward()
     if (backwardCursor_ < 0) return false;
     runBackward(backwardCursor_);
     backwardCursor_ = prevBackwardNode(backwardCursor_ - 1);
-    if (backwardCursor_ < 0)  // done: variables never reached have zero gradient
-        for (auto& n : nodes_)
-            if (n.op == OpKind::Variable && !n.gradReady) n.grad.fill(0.0f);
+    if (backwardCursor_ < 0) zeroUnreachedVariables();  // done: variables never reached read zero
     return true;
 }
 

@@ -16,6 +16,8 @@
 //    data inputs and labels are never differentiated.
 // 4. contribution() and localDerivative() recompute one edge's chain-rule product
 //    on demand for inspection; they never change the graph's state.
+// 5. An optional profiler (setProfiler) times every kernel call; with none set the
+//    only cost is one pointer test per node.
 #include <array>
 #include <string>
 #include <vector>
@@ -27,10 +29,14 @@
 
 namespace nn {
 
+namespace perf {
+class Profiler;
+}
+
 struct Node {
     OpKind op = OpKind::Input;
     std::string name;
-    std::array<int, 2> inputs {-1, -1};
+    std::array<int, kMaxArity> inputs {-1, -1, -1};
     OpAttrs attrs;
     Tensor value;  // the op's output
     Tensor grad;   // d(root)/d(value); allocated only when requiresGrad
@@ -63,6 +69,9 @@ public:
     void setTraining(bool training) { ctx_.training = training; }
     bool training() const { return ctx_.training; }
     void seed(uint64_t s) { rng_.reseed(s); }
+    // Times every kernel call into `profiler` (not owned; nullptr = off).
+    void setProfiler(perf::Profiler* profiler) { profiler_ = profiler; }
+    perf::Profiler* profiler() const { return profiler_; }
 
     // ---- whole passes -------------------------------------------------------------
     void forward();
@@ -97,12 +106,14 @@ private:
     void runForward(int i);
     void runBackward(int i);
     int prevBackwardNode(int from) const;
+    void zeroUnreachedVariables();
 
     std::vector<Node> nodes_;
     mutable ExecContext ctx_;
     mutable Rng rng_;
     int forwardCursor_ = 0;
     int backwardCursor_ = -1;
+    perf::Profiler* profiler_ = nullptr;
 };
 
 } // namespace nn

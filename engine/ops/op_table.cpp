@@ -31,10 +31,91 @@ Shape matmulShape(const Shape* in, const OpAttrs&)
 
 Shape biasShape(const Shape* in, const OpAttrs&)
 {
-    if (in[0].rank() != 2 || in[1].rank() != 1 || in[0][1] != in[1][0])
+    if (in[0].rank() < 2 || in[1].rank() != 1 || in[0][1] != in[1][0])
         throw Error(named("bias_add", "cannot add bias " + in[1].str() + " to " + in[0].str()
-                                          + "; need [N, M] and [M]"));
+                                          + "; need [N, M] and [M], or [N, C, H, W] and [C]"));
     return in[0];
+}
+
+std::string dims(int64_t a, int64_t b) { return std::to_string(a) + "×" + std::to_string(b); }
+
+void checkWindow(const char* op, const OpAttrs& a)
+{
+    if (a.stride < 1 || a.padding < 0 || a.dilation < 1)
+        throw Error(named(op, "stride and dilation must be at least 1 and padding at least 0, got stride "
+                                  + std::to_string(a.stride) + ", padding " + std::to_string(a.padding)
+                                  + ", dilation " + std::to_string(a.dilation)));
+}
+
+Shape imageShape(const char* op, const Shape& s)
+{
+    if (s.rank() != 4) throw Error(named(op, "needs an image batch [N, C, H, W], got " + s.str()));
+    return s;
+}
+
+Shape conv2dShape(const Shape* in, const OpAttrs& a)
+{
+    imageShape("conv2d", in[0]);
+    checkWindow("conv2d", a);
+    if (in[1].rank() != 4 || in[1][1] != in[0][1])
+        throw Error(named("conv2d", "weight " + in[1].str() + " does not fit input " + in[0].str()
+                                        + "; need [F, " + std::to_string(in[0][1]) + ", KH, KW]"));
+    const int64_t oh = windowOut(in[0][2], in[1][2], a.stride, a.padding, a.dilation);
+    const int64_t ow = windowOut(in[0][3], in[1][3], a.stride, a.padding, a.dilation);
+    if (oh < 1 || ow < 1)
+        throw Error(named("conv2d", "kernel " + dims(in[1][2], in[1][3]) + " (dilation " + std::to_string(a.dilation)
+                                        + ") does not fit the " + dims(in[0][2], in[0][3]) + " input with padding "
+                                        + std::to_string(a.padding)));
+    return Shape {in[0][0], in[1][0], oh, ow};
+}
+
+Shape poolShape(const char* op, const Shape* in, const OpAttrs& a)
+{
+    imageShape(op, in[0]);
+    checkWindow(op, a);
+    if (a.size < 1) throw Error(named(op, "window size must be at least 1, got " + std::to_string(a.size)));
+    if (2 * a.padding > a.size)
+        throw Error(named(op, "padding " + std::to_string(a.padding) + " must be at most half the window size "
+                                  + std::to_string(a.size)));
+    const int64_t oh = windowOut(in[0][2], a.size, a.stride, a.padding, 1);
+    const int64_t ow = windowOut(in[0][3], a.size, a.stride, a.padding, 1);
+    if (oh < 1 || ow < 1)
+        throw Error(named(op, "window " + dims(a.size, a.size) + " does not fit the " + dims(in[0][2], in[0][3])
+                                  + " input"));
+    return Shape {in[0][0], in[0][1], oh, ow};
+}
+Shape maxPoolShape(const Shape* in, const OpAttrs& a) { return poolShape("maxpool2d", in, a); }
+Shape avgPoolShape(const Shape* in, const OpAttrs& a) { return poolShape("avgpool2d", in, a); }
+
+Shape globalPoolShape(const Shape* in, const OpAttrs&)
+{
+    imageShape("global_avgpool", in[0]);
+    return Shape {in[0][0], in[0][1]};
+}
+
+Shape batchNormShape(const Shape* in, const OpAttrs& a)
+{
+    if (in[0].rank() < 2) throw Error(named("batchnorm", "needs [N, C] or [N, C, H, W] input, got " + in[0].str()));
+    for (int k = 1; k < 3; ++k)
+        if (in[k].rank() != 1 || in[k][0] != in[0][1])
+            throw Error(named("batchnorm", std::string(k == 1 ? "gamma " : "beta ") + in[k].str()
+                                               + " does not fit input " + in[0].str() + "; need ["
+                                               + std::to_string(in[0][1]) + "]"));
+    if (!(a.epsilon > 0.0f) || !(a.momentum >= 0.0f && a.momentum <= 1.0f))
+        throw Error(named("batchnorm", "needs epsilon > 0 and momentum in [0, 1]"));
+    return in[0];
+}
+
+Shape concatShape(const Shape* in, const OpAttrs&)
+{
+    bool ok = in[0].rank() >= 2 && in[0].rank() == in[1].rank();
+    for (int d = 0; ok && d < in[0].rank(); ++d) ok = d == 1 || in[0][d] == in[1][d];
+    if (!ok)
+        throw Error(named("concat", "cannot join " + in[0].str() + " and " + in[1].str()
+                                        + " along channels; every other dimension must match"));
+    Shape out = in[0];
+    out[1] = in[0][1] + in[1][1];
+    return out;
 }
 
 Shape flattenShape(const Shape* in, const OpAttrs&)
@@ -87,6 +168,14 @@ double matmulFlops(const Shape* in, const Shape&, const OpAttrs&)
 {
     return 2.0 * double(in[0][0]) * double(in[0][1]) * double(in[1][1]);
 }
+// Per output element, one multiply-add for each weight of its filter.
+double conv2dFlops(const Shape* in, const Shape& o, const OpAttrs&)
+{
+    return 2.0 * double(o.numel()) * double(in[1][1]) * double(in[1][2]) * double(in[1][3]);
+}
+double poolFlops(const Shape*, const Shape& o, const OpAttrs& a) { return double(o.numel()) * a.size * a.size; }
+// Mean, variance, then (x - mean) * invstd * gamma + beta: about 7 per element.
+double batchNormFlops(const Shape* in, const Shape&, const OpAttrs&) { return 7.0 * double(in[0].numel()); }
 
 constexpr OpFamily L = OpFamily::Leaf, E = OpFamily::Elementwise, B = OpFamily::Broadcast,
                    R = OpFamily::Reduction, S = OpFamily::Loss, M = OpFamily::Linear;
@@ -115,7 +204,8 @@ const OpDecl kTable[] = {
     {"elu", "ELU", 1, E, {"d ELU(x)/dx = 1 if x>0 else ELU(x)+a", ""}, sameAsFirst, perOut4},
     {"matmul", "X·W", 2, M, {"d(X·W)/dX = upstream·Wᵀ", "d(X·W)/dW = Xᵀ·upstream"}, matmulShape,
      matmulFlops},
-    {"bias_add", "+b", 2, B, {"d(x+b)/dx = 1", "d(x+b)/db = sum over the batch"}, biasShape, perOut1},
+    {"bias_add", "+b", 2, B, {"d(x+b)/dx = 1", "d(x+b)/db = sum over the batch (and over positions, per channel)"},
+     biasShape, perOut1},
     {"flatten", "flat", 1, M, {"d flatten(x)/dx = reshape back", ""}, flattenShape, zeroFlops},
     {"sum", "Σ", 1, R, {"d(Σx)/dx_i = 1", ""}, scalarShape, perIn1},
     {"mean", "mean", 1, R, {"d(mean x)/dx_i = 1/n", ""}, scalarShape, perIn1},
@@ -124,6 +214,23 @@ const OpDecl kTable[] = {
     {"softmax", "softmax", 1, R, {"dp_i/dx_j = p_i*(δ_ij - p_j)", ""}, softmaxShape, perOut4},
     {"log_softmax", "logsoftmax", 1, R, {"d log p_i/dx_j = δ_ij - p_j", ""}, softmaxShape, perOut4},
     {"dropout", "drop", 1, E, {"d drop(x)/dx = mask/(1-rate)", ""}, sameAsFirst, perOut1},
+    {"conv2d", "X⋆W", 2, M,
+     {"dL/dX = Wᵀ·upstream scattered back over the windows (col2im): a full convolution with the flipped kernel",
+      "dL/dW = upstream·im2col(X)ᵀ: each weight sums input × upstream over every position it touched"},
+     conv2dShape, conv2dFlops},
+    {"maxpool2d", "max▦", 1, R, {"d max(window)/dx = 1 for the window's largest input, else 0 (upstream routed there)", ""},
+     maxPoolShape, poolFlops},
+    {"avgpool2d", "avg▦", 1, R, {"d mean(window)/dx = 1/(size·size) for every input in the window", ""}, avgPoolShape,
+     poolFlops},
+    {"global_avgpool", "avg", 1, R, {"d mean_hw(x)/dx = 1/(H·W)", ""}, globalPoolShape, perIn1},
+    {"batchnorm", "BN", 3, B,
+     {"dL/dx = γ/σ · (g - mean(g) - x̂·mean(g·x̂)) with g = upstream, x̂ = (x-μ)/σ (batch statistics); "
+      "γ/σ·g with running statistics in eval mode",
+      "dL/dγ = Σ upstream·x̂ over the batch and positions", "dL/dβ = Σ upstream over the batch and positions"},
+     batchNormShape, batchNormFlops},
+    {"concat", "++", 2, M, {"d concat(a,b)/da = the first C₁ channels of upstream",
+                            "d concat(a,b)/db = the last C₂ channels of upstream"},
+     concatShape, zeroFlops},
     {"mse_loss", "MSE", 2, S, {"dL/ds = 2*(s - onehot(y))/(N*C)", "labels: none"}, lossShape, perIn4},
     {"softmax_cross_entropy", "CE", 2, S, {"dL/ds = (softmax(s) - onehot(y))/N", "labels: none"}, lossShape,
      perIn4},

@@ -24,12 +24,26 @@ Tensor labelTensor(int n, int classes)
     return t;
 }
 
+// Distinct values spread over [lo, hi] in a seeded order: max-pooling windows then
+// never hold two values closer than the finite-difference step.
+Tensor distinctTensor(const Shape& s, uint64_t seed, double lo, double hi)
+{
+    Rng rng(seed);
+    Tensor t(s);
+    for (int64_t i = 0; i < t.numel(); ++i) t[i] = float(lo + (hi - lo) * double(i) / double(t.numel()));
+    for (int64_t i = t.numel() - 1; i > 0; --i) std::swap(t[i], t[int64_t(rng.below(uint64_t(i + 1)))]);
+    return t;
+}
+
 struct Case {
     const char* name;
     OpKind op;
     Shape a, b;  // b empty rank-0 with arity 1
     OpAttrs attrs;
     double lo = -1.0, hi = 1.0;  // input value range (log/pow need positives)
+    Shape c {};                  // third input (BatchNorm's beta)
+    bool distinct = false;       // first input from distinctTensor
+    bool eval = false;           // run the graph in eval mode
 };
 
 } // namespace
@@ -59,12 +73,18 @@ private slots:
         QFETCH(int, index);
         const Case& c = cases()[size_t(index)];
         Graph g;
-        const int a = g.addVariable("a", randomTensor(c.a, 11 + uint64_t(index), c.lo, c.hi));
+        g.setTraining(!c.eval);
+        const int a = g.addVariable("a", c.distinct ? distinctTensor(c.a, 11 + uint64_t(index), c.lo, c.hi)
+                                                    : randomTensor(c.a, 11 + uint64_t(index), c.lo, c.hi));
         int out;
         const OpDecl& d = opDecl(c.op);
         if (d.family == OpFamily::Loss) {
             const int y = g.addConstant("labels", labelTensor(int(c.a[0]), c.op == OpKind::LogLoss ? 2 : int(c.a[1])));
             out = g.apply(c.op, {a, y}, c.attrs);
+        } else if (d.arity == 3) {
+            const int b = g.addVariable("b", randomTensor(c.b, 99 + uint64_t(index), c.lo, c.hi));
+            const int c3 = g.addVariable("c", randomTensor(c.c, 199 + uint64_t(index), c.lo, c.hi));
+            out = g.apply(c.op, {a, b, c3}, c.attrs);
         } else if (d.arity == 2) {
             const int b = g.addVariable("b", randomTensor(c.b, 99 + uint64_t(index), c.lo, c.hi));
             out = g.apply(c.op, {a, b}, c.attrs);
@@ -74,7 +94,8 @@ private slots:
         const int root = nntest::projectToScalar(g, out, 7);
         const auto r = nntest::gradCheck(g, root, 1e-2, 1e-2);
         QVERIFY2(r.maxRelError < 2e-2, (std::string(c.name) + ": " + r.worst).c_str());
-        QVERIFY(d.flops(&c.a, g.node(out).value.shape(), c.attrs) >= 0);
+        const Shape in[3] = {c.a, c.b, c.c};
+        QVERIFY(d.flops(in, g.node(out).value.shape(), c.attrs) >= 0);
     }
 
     void shapeErrorsNameBothShapes()
@@ -103,7 +124,12 @@ private:
     static const std::vector<Case>& cases()
     {
         static const std::vector<Case> v = [] {
-            OpAttrs none, scalar3, half, slope, pieces2, drop0;
+            OpAttrs none, scalar3, half, slope, pieces2, drop0, s2p1, d2p2, p1, pool2, pool3s2p1;
+            s2p1.stride = 2, s2p1.padding = 1;
+            d2p2.dilation = 2, d2p2.padding = 2;
+            p1.padding = 1;
+            pool2.size = 2, pool2.stride = 2;
+            pool3s2p1.size = 3, pool3s2p1.stride = 2, pool3s2p1.padding = 1;
             scalar3.scalar = 3.0f;
             half.scalar = 1.5f;
             slope.scalar = 0.1f;
@@ -141,6 +167,25 @@ private:
                 {"softmax_cross_entropy", OpKind::SoftmaxCrossEntropy, m, none0, none, -2.0, 2.0},
                 {"hinge_loss", OpKind::HingeLoss, Shape {4, 3}, none0, none, -0.3, 0.3},
                 {"log_loss", OpKind::LogLoss, Shape {5, 1}, none0, none, -2.0, 2.0},
+                // convolutional networks
+                {"bias_add_channels", OpKind::BiasAdd, Shape {2, 3, 2, 2}, Shape {3}, none},
+                {"conv2d", OpKind::Conv2D, Shape {2, 2, 5, 5}, Shape {3, 2, 3, 3}, none},
+                {"conv2d_stride2_pad1", OpKind::Conv2D, Shape {2, 2, 6, 5}, Shape {3, 2, 3, 3}, s2p1},
+                {"conv2d_dilation2", OpKind::Conv2D, Shape {1, 2, 7, 7}, Shape {2, 2, 3, 3}, d2p2},
+                {"conv2d_1x1", OpKind::Conv2D, Shape {2, 3, 3, 3}, Shape {4, 3, 1, 1}, none},
+                {"conv2d_2x3_kernel", OpKind::Conv2D, Shape {2, 2, 4, 5}, Shape {2, 2, 2, 3}, p1},
+                {"maxpool2d", OpKind::MaxPool2D, Shape {2, 2, 4, 4}, none0, pool2, -1.0, 1.0, none0, true},
+                {"maxpool2d_3_stride2_pad1", OpKind::MaxPool2D, Shape {1, 2, 5, 5}, none0, pool3s2p1, -1.0, 1.0, none0,
+                 true},
+                {"avgpool2d", OpKind::AvgPool2D, Shape {2, 2, 4, 4}, none0, pool2},
+                {"avgpool2d_3_stride2_pad1", OpKind::AvgPool2D, Shape {1, 2, 5, 5}, none0, pool3s2p1},
+                {"global_avgpool", OpKind::GlobalAvgPool, Shape {2, 3, 3, 2}, none0, none},
+                {"batchnorm_images", OpKind::BatchNorm, Shape {3, 2, 2, 2}, Shape {2}, none, -1.0, 1.0, Shape {2}},
+                {"batchnorm_rows", OpKind::BatchNorm, Shape {4, 3}, Shape {3}, none, -1.0, 1.0, Shape {3}},
+                {"batchnorm_eval", OpKind::BatchNorm, Shape {3, 2, 2, 2}, Shape {2}, none, -1.0, 1.0, Shape {2}, false,
+                 true},
+                {"concat_images", OpKind::Concat, Shape {2, 2, 2, 2}, Shape {2, 3, 2, 2}, none},
+                {"concat_rows", OpKind::Concat, Shape {3, 2}, Shape {3, 4}, none},
             };
         }();
         return v;

@@ -18,6 +18,9 @@ struct Table {
         registerLinear(k);
         registerReduce(k);
         registerLoss(k);
+        registerConv(k);
+        registerPool(k);
+        registerNorm(k);
         for (int i = int(OpKind::Constant) + 1; i < kOpCount; ++i)
             if (!k[i].forward || !k[i].backward)
                 throw Error(std::string("CPU backend has no kernel for op '") + opName(OpKind(i)) + "'");
@@ -35,6 +38,18 @@ int gThreads = 1;
 } // namespace
 
 const Kernels& kernels(OpKind kind) { return table().k[int(kind)]; }
+
+bool savedShape(OpKind kind, const Shape* in, const Shape& out, Shape& saved)
+{
+    switch (kind) {
+    case OpKind::SoftmaxCrossEntropy: saved = in[0]; return true;    // probabilities
+    case OpKind::Maxout:                                               // winning piece
+    case OpKind::Dropout:                                              // mask
+    case OpKind::MaxPool2D: saved = out; return true;                  // winner's index
+    case OpKind::BatchNorm: saved = Shape {2 * in[0][1] + 1}; return true;  // mean, invstd, mode
+    default: return false;
+    }
+}
 
 void setThreads(int threads)
 {

@@ -24,5 +24,8 @@ void registerElementwise(Kernels* table);
 void registerLinear(Kernels* table);
 void registerReduce(Kernels* table);
 void registerLoss(Kernels* table);
+void registerConv(Kernels* table);
+void registerPool(Kernels* table);
+void registerNorm(Kernels* table);
 
 } // namespace nn::cpu

@@ -1,4 +1,7 @@
-// MatMul, BiasAdd and Flatten on the CPU.
+// MatMul, BiasAdd, Flatten and Concat on the CPU.
+#include <algorithm>
+#include <cstring>
+
 #include "engine/backend/cpu/gemm.h"
 #include "engine/backend/cpu/kernel_util.h"
 
@@ -24,13 +27,22 @@ void matmulB(const KernelCall& c, int which, const Tensor& g, float* d, bool acc
         gemm(true, false, k, m, n, 1.0f, in0(c), k, g.data(), m, beta, d, m);
 }
 
+// x viewed as [N, M, S]: S = 1 for [N, M] rows, H·W for per-channel image bias.
 void biasF(KernelCall& c)
 {
-    const int64_t n = c.out->shape()[0], m = c.out->shape()[1];
+    const Shape& s = c.out->shape();
+    const int64_t n = s[0], m = s[1], inner = s.numel() / (n * m);
     const float *x = in0(c), *b = in1(c);
     float* y = c.out->data();
-    for (int64_t i = 0; i < n; ++i)
-        for (int64_t j = 0; j < m; ++j) y[i * m + j] = x[i * m + j] + b[j];
+    if (inner == 1) {
+        for (int64_t i = 0; i < n; ++i)
+            for (int64_t j = 0; j < m; ++j) y[i * m + j] = x[i * m + j] + b[j];
+        return;
+    }
+    for (int64_t i = 0; i < n * m; ++i) {
+        const float bj = b[i % m];
+        for (int64_t k = 0; k < inner; ++k) y[i * inner + k] = x[i * inner + k] + bj;
+    }
 }
 
 void biasB(const KernelCall& c, int which, const Tensor& g, float* d, bool acc)
@@ -40,11 +52,20 @@ void biasB(const KernelCall& c, int which, const Tensor& g, float* d, bool acc)
         store(d, acc, g.numel(), [&](int64_t i) { return gp[i]; });
         return;
     }
-    const int64_t n = g.shape()[0], m = g.shape()[1];
+    const Shape& s = g.shape();
+    const int64_t n = s[0], m = s[1], inner = s.numel() / (n * m);
     if (!acc)
         for (int64_t j = 0; j < m; ++j) d[j] = 0.0f;
-    for (int64_t i = 0; i < n; ++i)
-        for (int64_t j = 0; j < m; ++j) d[j] += gp[i * m + j];
+    if (inner == 1) {
+        for (int64_t i = 0; i < n; ++i)
+            for (int64_t j = 0; j < m; ++j) d[j] += gp[i * m + j];
+        return;
+    }
+    for (int64_t i = 0; i < n * m; ++i) {
+        float sum = 0;
+        for (int64_t k = 0; k < inner; ++k) sum += gp[i * inner + k];
+        d[i % m] += sum;
+    }
 }
 
 void flattenF(KernelCall& c)
@@ -59,10 +80,36 @@ void flattenB(const KernelCall&, int, const Tensor& g, float* d, bool acc)
     store(d, acc, g.numel(), [&](int64_t i) { return gp[i]; });
 }
 
+// Along axis 1: each sample is [C1·S values of a][C2·S values of b].
+void concatF(KernelCall& c)
+{
+    const Shape &a = c.in[0]->shape(), &b = c.in[1]->shape();
+    const int64_t n = a[0], sa = a.numel() / n, sb = b.numel() / n;
+    const float *pa = in0(c), *pb = in1(c);
+    float* y = c.out->data();
+    for (int64_t i = 0; i < n; ++i) {
+        std::memcpy(y + i * (sa + sb), pa + i * sa, size_t(sa) * sizeof(float));
+        std::memcpy(y + i * (sa + sb) + sa, pb + i * sb, size_t(sb) * sizeof(float));
+    }
+}
+
+void concatB(const KernelCall& c, int which, const Tensor& g, float* d, bool acc)
+{
+    const Shape &a = c.in[0]->shape(), &b = c.in[1]->shape();
+    const int64_t n = a[0], sa = a.numel() / n, sb = b.numel() / n;
+    const int64_t len = which == 0 ? sa : sb, offset = which == 0 ? 0 : sa;
+    const float* gp = g.data();
+    for (int64_t i = 0; i < n; ++i) {
+        const float* src = gp + i * (sa + sb) + offset;
+        store(d + i * len, acc, len, [&](int64_t k) { return src[k]; });
+    }
+}
+
 } // namespace
 
 void registerLinear(Kernels* t)
 {
+    t[int(OpKind::Concat)] = {concatF, concatB};
     t[int(OpKind::MatMul)] = {matmulF, matmulB};
     t[int(OpKind::BiasAdd)] = {biasF, biasB};
     t[int(OpKind::Flatten)] = {flattenF, flattenB};
