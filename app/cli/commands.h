@@ -8,5 +8,6 @@ namespace cli {
 
 int train(const std::vector<std::string>& args);
 int graph(const std::vector<std::string>& args);
+int devices(const std::vector<std::string>& args);
 
 } // namespace cli

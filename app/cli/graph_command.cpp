@@ -11,6 +11,7 @@
 #include "app/cli/commands.h"
 #include "app/cli/json_out.h"
 #include "engine/graph/expression.h"
+#include "engine/graph/numeric_check.h"
 
 namespace cli {
 
@@ -115,35 +116,14 @@ int graph(const std::vector<std::string>& argv)
         }
     }
 
-    // Numeric check: central differences on every variable (h scaled to the value).
+    // Numeric check: central differences on every variable (shared with the stepper view).
     nlohmann::json grads = nlohmann::json::object(), numeric = nlohmann::json::object(), errors = nlohmann::json::object();
     double worst = 0;
-    for (const auto& [name, id] : e.variables) {
-        nn::Tensor& v = g.node(id).value;
-        const nn::Tensor analytic = g.node(id).grad.clone();
-        nn::Tensor numericGrad(v.shape());
-        for (int64_t i = 0; i < v.numel(); ++i) {
-            const float saved = v[i];
-            const float h = 1e-3f * std::max(1.0f, std::fabs(saved));
-            v[i] = saved + h;
-            g.forward();
-            const double up = g.node(e.root).value.numel() == 1 ? g.node(e.root).value[0] : NAN;
-            v[i] = saved - h;
-            g.forward();
-            const double down = g.node(e.root).value.numel() == 1 ? g.node(e.root).value[0] : NAN;
-            v[i] = saved;
-            numericGrad[i] = float((up - down) / (2.0 * h));
-        }
-        g.forward();
-        double err = 0;
-        for (int64_t i = 0; i < v.numel(); ++i) {
-            const double a = analytic[i], n = numericGrad[i];
-            err = std::max(err, std::fabs(a - n) / std::max({std::fabs(a), std::fabs(n), 1e-6}));
-        }
-        worst = std::max(worst, err);
-        grads[name] = tensorJson(analytic);
-        numeric[name] = tensorJson(numericGrad);
-        errors[name] = num(err);
+    for (const auto& c : nn::checkGradients(g, e.root)) {
+        worst = std::max(worst, c.relativeError);
+        grads[c.name] = tensorJson(c.analytic);
+        numeric[c.name] = tensorJson(c.numeric);
+        errors[c.name] = num(c.relativeError);
     }
     nlohmann::json final {{"final", true},  {"value", tensorJson(g.node(e.root).value)}, {"grads", grads},
                           {"numeric_grads", numeric}, {"relative_errors", errors}, {"max_relative_error", num(worst)},

@@ -14,8 +14,9 @@ void usage(std::ostream& out)
     out << "usage: nnstudio-cli COMMAND [options]\n"
            "commands:\n"
            "  train --model SPEC.json --data NAME|FILE.csv [--epochs N --batch N --lr X\n"
-           "        --optimizer sgd|momentum|adam --seed N --threads N --json ...]\n"
+           "        --optimizer sgd|momentum|adam --seed N --threads N --profile --json ...]\n"
            "  graph --expr \"FORMULA\" --set a=1,b=2 [--json]   step a formula's graph node by node\n"
+           "  devices [--json]   the CPU and its measured peak GFLOP/s and memory bandwidth\n"
            "Run 'nnstudio-cli COMMAND --help' for a command's options.\n";
 }
 
@@ -32,6 +33,7 @@ int main(int argc, char** argv)
     try {
         if (command == "train") return cli::train(args);
         if (command == "graph") return cli::graph(args);
+        if (command == "devices") return cli::devices(args);
         std::cerr << "nnstudio-cli: unknown command '" << command << "'\n";
         usage(std::cerr);
         return 2;

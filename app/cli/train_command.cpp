@@ -8,6 +8,7 @@
 #include "app/cli/json_out.h"
 #include "engine/backend/kernel.h"
 #include "engine/core/error.h"
+#include "engine/perf/profiler.h"
 #include "engine/train/training_worker.h"
 
 namespace cli {
@@ -25,6 +26,8 @@ const char* kHelp =
     "  --points N --noise X --classes N   2-D data set parameters (500, 0.1, 2)\n"
     "  --val-fraction X (0.15; fashion-mnist 1/12) --test-fraction X (0.15)  --limit N (fashion-mnist samples)\n"
     "  --label COLUMN  CSV label column (name or 0-based index; default the last)\n"
+    "  --profile     per-op and per-layer profile of the training steps (calls, ms, GFLOP/s,\n"
+    "                bytes moved, FLOP/byte); with --json one \"profile\" line per row\n"
     "  --json        one JSON object per line; the last has \"final\": true\n";
 
 nlohmann::json epochJson(const nn::EpochMetrics& m)
@@ -34,18 +37,51 @@ nlohmann::json epochJson(const nn::EpochMetrics& m)
             {"val_accuracy", num(m.valAccuracy)},     {"lr", m.lr}, {"steps", m.steps}, {"seconds", m.seconds}};
 }
 
+void printProfile(const nn::perf::Profiler& p, bool json)
+{
+    const double stepMs = p.stepSeconds() * 1e3, kernelMs = p.kernelSeconds() * 1e3;
+    if (json) {
+        for (const char* group : {"op", "layer"})
+            for (const auto& r : std::string(group) == "op" ? p.byOp() : p.byLayer())
+                emit({{"event", "profile"},         {"group", group},
+                      {"name", r.name},             {"calls", r.calls},
+                      {"backward_calls", r.backwardCalls}, {"forward_ms", r.forwardSeconds * 1e3},
+                      {"backward_ms", r.backwardSeconds * 1e3}, {"total_ms", r.seconds() * 1e3},
+                      {"gflop", r.flops * 1e-9},    {"gflop_per_s", r.gflopsPerSecond()},
+                      {"bytes", r.bytes},           {"flop_per_byte", r.intensity()}});
+        emit({{"event", "profile_summary"}, {"steps", p.steps()}, {"step_ms", stepMs}, {"profiled_ms", kernelMs}});
+        return;
+    }
+    std::cout << "profile: " << p.steps() << " training steps, " << std::fixed << std::setprecision(1) << stepMs
+              << " ms; the rows below account for " << kernelMs << " ms (the rest is timer and dispatch overhead)\n";
+    for (const char* group : {"op", "layer"}) {
+        std::cout << '\n'
+                  << std::left << std::setw(24) << (std::string("by ") + group) << std::right << std::setw(8)
+                  << "calls" << std::setw(11) << "fwd ms" << std::setw(11) << "bwd ms" << std::setw(11) << "total ms"
+                  << std::setw(7) << "%" << std::setw(10) << "GFLOP/s" << std::setw(11) << "MB moved" << std::setw(8)
+                  << "FLOP/B" << '\n';
+        for (const auto& r : std::string(group) == "op" ? p.byOp() : p.byLayer())
+            std::cout << std::left << std::setw(24) << r.name << std::right << std::setw(8) << r.calls
+                      << std::setprecision(1) << std::setw(11) << r.forwardSeconds * 1e3 << std::setw(11)
+                      << r.backwardSeconds * 1e3 << std::setw(11) << r.seconds() * 1e3 << std::setw(7)
+                      << (stepMs > 0 ? 100.0 * r.seconds() * 1e3 / stepMs : 0.0) << std::setw(10)
+                      << r.gflopsPerSecond() << std::setw(11) << r.bytes * 1e-6 << std::setprecision(2)
+                      << std::setw(8) << r.intensity() << '\n';
+    }
+}
+
 } // namespace
 
 int train(const std::vector<std::string>& argv)
 {
-    const Args args(argv, {"json", "help"});
+    const Args args(argv, {"json", "help", "profile"});
     if (args.has("help")) {
         std::cout << kHelp;
         return 0;
     }
     args.allowOnly({"model", "data", "epochs", "batch", "lr", "optimizer", "momentum", "weight-decay", "schedule",
                     "patience", "seed", "threads", "device", "points", "noise", "classes", "val-fraction",
-                    "test-fraction", "limit", "label", "json", "help"});
+                    "test-fraction", "limit", "label", "json", "help", "profile"});
     const bool json = args.has("json");
     const std::string device = args.str("device", "cpu");
     if (device == "cuda")
@@ -90,7 +126,10 @@ int train(const std::vector<std::string>& argv)
         std::cout << "training '" << spec.name << "' (" << model.parameterCount() << " parameters) on "
                   << data.train.size() << " samples\n";
 
-    nn::TrainingWorker worker(std::make_unique<nn::Trainer>(model, data, config));
+    nn::perf::Profiler profiler;
+    auto trainer = std::make_unique<nn::Trainer>(model, data, config);
+    if (args.has("profile")) trainer->setProfiler(&profiler);
+    nn::TrainingWorker worker(std::move(trainer));
     worker.start();
     nn::TrainResult result;
     for (bool done = false; !done;) {
@@ -109,6 +148,7 @@ int train(const std::vector<std::string>& argv)
         }
     }
     worker.wait();
+    if (args.has("profile")) printProfile(profiler, json);
 
     const auto& m = result.last;
     nlohmann::json final {{"final", true},

@@ -72,10 +72,11 @@ void Model::resolve(const std::vector<int64_t>& sampleShape, int numClasses)
         for (const auto& in : ins)
             if (in != "input" && !ids.count(in))
                 fail(spec_, l.id, "field 'inputs' names '" + in + "', which is not a layer id");
-        if (l.type == "add" ? ins.size() < 2 : ins.size() != 1)
+        const bool joins = l.type == "add" || l.type == "concat";
+        if (joins ? ins.size() < 2 : ins.size() != 1)
             fail(spec_, l.id, "field 'inputs': a " + l.type + " layer takes "
-                                  + (l.type == "add" ? std::string("two or more inputs") : std::string("one input"))
-                                  + ", got " + std::to_string(ins.size()));
+                                  + (joins ? std::string("two or more inputs") : std::string("one input")) + ", got "
+                                  + std::to_string(ins.size()));
         inputs[l.id] = ins;
         previous = l.id;
     }
@@ -85,6 +86,7 @@ void Model::resolve(const std::vector<int64_t>& sampleShape, int numClasses)
     std::map<std::string, const LayerSpec*> byId;
     for (const auto& l : spec_.layers) byId[l.id] = &l;
     params_.clear();
+    buffers_.clear();
     resolved_.clear();
     const bool binary = spec_.loss == "log_loss";
     for (const auto& id : order_) {
@@ -103,6 +105,47 @@ void Model::resolve(const std::vector<int64_t>& sampleShape, int numClasses)
             params_.push_back({id + ".weight", id, Tensor(Shape {in[0], pre})});
             params_.push_back({id + ".bias", id, Tensor(Shape {pre})});
             out = {units};
+        } else if (l.type == "conv2d" || l.type == "maxpool2d" || l.type == "avgpool2d" || l.type == "global_avgpool") {
+            if (in.size() != 3)
+                fail(spec_, id, "a " + l.type + " layer needs an image input [channels, height, width], got "
+                                    + shapeStr(in) + " from '" + ins[0] + "'"
+                                    + (ins[0] == "input" ? "; set input.shape to e.g. [1, 28, 28] or \"auto\"" : ""));
+            if (l.type == "global_avgpool") {
+                out = {in[0]};
+            } else {
+                const bool conv = l.type == "conv2d";
+                const int k = conv ? l.kernel : l.size, dil = conv ? l.dilation : 1;
+                const int64_t oh = windowOut(in[1], k, l.stride, l.padding, dil);
+                const int64_t ow = windowOut(in[2], k, l.stride, l.padding, dil);
+                if (oh < 1 || ow < 1)
+                    fail(spec_, id, std::string("field '") + (conv ? "kernel" : "size") + "': a " + std::to_string(k)
+                                        + "×" + std::to_string(k) + " window"
+                                        + (dil > 1 ? " with dilation " + std::to_string(dil) : std::string())
+                                        + " does not fit the " + std::to_string(in[1]) + "×" + std::to_string(in[2])
+                                        + " input from '" + ins[0] + "' (padding " + std::to_string(l.padding) + ")");
+                if (conv) {
+                    params_.push_back({id + ".weight", id, Tensor(Shape {l.filters, in[0], l.kernel, l.kernel})});
+                    params_.push_back({id + ".bias", id, Tensor(Shape {l.filters})});
+                }
+                out = {conv ? l.filters : in[0], oh, ow};
+            }
+        } else if (l.type == "batchnorm") {
+            params_.push_back({id + ".gamma", id, Tensor(Shape {in[0]})});
+            params_.push_back({id + ".beta", id, Tensor(Shape {in[0]})});
+            buffers_.push_back({id + ".running_mean", id, Tensor(Shape {in[0]})});
+            buffers_.push_back({id + ".running_var", id, Tensor::full(Shape {in[0]}, 1.0f)});
+        } else if (l.type == "concat") {
+            for (size_t k = 1; k < ins.size(); ++k) {
+                const std::string& other = ins[k];
+                const auto& s = shapes[other];
+                bool ok = s.size() == in.size();
+                for (size_t d = 1; ok && d < s.size(); ++d) ok = s[d] == in[d];
+                if (!ok)
+                    fail(spec_, id, "concat joins along channels and needs every other dimension equal, got "
+                                        + shapeStr(in) + " from '" + ins[0] + "' and " + shapeStr(s) + " from '"
+                                        + other + "'");
+                out[0] += s[0];
+            }
         } else if (l.type == "flatten") {
             out = {Shape(in).numel()};
         } else if (l.type == "add") {
@@ -148,7 +191,12 @@ void Model::initialize(uint64_t seed)
 {
     Rng rng(seed);
     double fanIn = 1;
+    for (auto& b : buffers_) b.value.fill(b.name.ends_with(".running_var") ? 1.0f : 0.0f);
     for (auto& p : params_) {
+        if (resolved(p.layer).spec->type == "batchnorm") {
+            p.value.fill(p.name.ends_with(".gamma") ? 1.0f : 0.0f);
+            continue;
+        }
         if (p.value.shape().rank() == 1) {
             // Biases as PyTorch draws them, U(±1/sqrt(fan_in)): zero biases put every
             // first-layer hyperplane through the origin, and on rotationally
@@ -157,9 +205,13 @@ void Model::initialize(uint64_t seed)
             for (int64_t i = 0; i < p.value.numel(); ++i) p.value[i] = float(rng.uniform(-b, b));
             continue;
         }
-        fanIn = double(p.value.shape()[0]);
+        // Dense weights are [in, out]; conv filters [F, C, KH, KW] see C·KH·KW inputs
+        // and feed F·KH·KW outputs.
+        const Shape& ws = p.value.shape();
+        const double receptive = ws.rank() == 4 ? double(ws[2] * ws[3]) : 1.0;
+        fanIn = ws.rank() == 4 ? double(ws[1]) * receptive : double(ws[0]);
         const std::string act = resolved(p.layer).spec->activation;
-        const double fanOut = double(p.value.shape()[1]);
+        const double fanOut = ws.rank() == 4 ? double(ws[0]) * receptive : double(ws[1]);
         float* w = p.value.data();
         if (act == "relu" || act == "leaky_relu" || act == "elu") {
             const double sd = std::sqrt(2.0 / fanIn);
@@ -220,6 +272,32 @@ BuiltGraph Model::build(int batch, bool withLoss) const
             x = g.apply(OpKind::MatMul, {x, param[id + ".weight"]}, {}, id + ".matmul");
             x = g.apply(OpKind::BiasAdd, {x, param[id + ".bias"]}, {}, id + ".bias_add");
             x = activation(l.activation, l);
+        } else if (l.type == "conv2d") {
+            OpAttrs a;
+            a.stride = l.stride;
+            a.padding = l.padding;
+            a.dilation = l.dilation;
+            x = g.apply(OpKind::Conv2D, {x, param[id + ".weight"]}, a, id + ".conv2d");
+            x = g.apply(OpKind::BiasAdd, {x, param[id + ".bias"]}, {}, id + ".bias_add");
+            x = activation(l.activation, l);
+        } else if (l.type == "maxpool2d" || l.type == "avgpool2d") {
+            OpAttrs a;
+            a.size = l.size;
+            a.stride = l.stride;
+            a.padding = l.padding;
+            x = g.apply(l.type == "maxpool2d" ? OpKind::MaxPool2D : OpKind::AvgPool2D, {x}, a, id + "." + l.type);
+        } else if (l.type == "global_avgpool") {
+            x = g.apply(OpKind::GlobalAvgPool, {x}, {}, id + ".global_avgpool");
+        } else if (l.type == "batchnorm") {
+            OpAttrs a;
+            a.momentum = l.momentum;
+            a.epsilon = l.epsilon;
+            for (const auto& b : buffers_)
+                if (b.layer == id) a.running[b.name.ends_with(".running_var") ? 1 : 0] = b.value;
+            x = g.apply(OpKind::BatchNorm, {x, param[id + ".gamma"], param[id + ".beta"]}, a, id + ".batchnorm");
+        } else if (l.type == "concat") {
+            for (size_t k = 1; k < ins.size(); ++k)
+                x = g.apply(OpKind::Concat, {x, ins[k]}, {}, id + ".concat" + (k > 1 ? std::to_string(k) : ""));
         } else if (l.type == "flatten") {
             x = g.apply(OpKind::Flatten, {x}, {}, id + ".flatten");
         } else if (l.type == "dropout") {

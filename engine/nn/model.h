@@ -43,8 +43,14 @@ public:
     std::vector<Parameter>& parameters() { return params_; }
     const std::vector<Parameter>& parameters() const { return params_; }
     int64_t parameterCount() const;
-    // Xavier-uniform for sigmoid/tanh/linear layers, He-normal for the ReLU family;
-    // biases U(±1/sqrt(fan_in)) as in PyTorch.
+    // State that is learned but not by gradients: batch norm's running mean and
+    // variance ("bn1.running_mean", "bn1.running_var"). Shared by every graph the
+    // model builds: training graphs update them, evaluation graphs read them.
+    std::vector<Parameter>& buffers() { return buffers_; }
+    const std::vector<Parameter>& buffers() const { return buffers_; }
+    // Xavier-uniform for sigmoid/tanh/linear layers, He-normal for the ReLU family
+    // (fan-in of a conv filter: channels × kernel²); biases U(±1/sqrt(fan_in)) as in
+    // PyTorch; batch norm γ = 1, β = 0, running mean 0 and variance 1.
     void initialize(uint64_t seed);
 
     BuiltGraph build(int batch, bool withLoss) const;
@@ -63,6 +69,7 @@ private:
     std::vector<std::string> order_;
     std::vector<Resolved> resolved_;  // parallel to order_
     std::vector<Parameter> params_;
+    std::vector<Parameter> buffers_;
 };
 
 } // namespace nn

@@ -21,8 +21,10 @@ const std::vector<std::string>& knownActivations()
 
 const std::vector<std::string>& knownLayerTypes()
 {
-    static const std::vector<std::string> v {"dense", "dropout", "flatten", "add", "sigmoid", "tanh",
-                                             "relu", "leaky_relu", "elu", "softmax"};
+    static const std::vector<std::string> v {"dense",     "conv2d",  "maxpool2d", "avgpool2d", "global_avgpool",
+                                             "batchnorm", "dropout", "flatten",   "add",       "concat",
+                                             "sigmoid",   "tanh",    "relu",      "leaky_relu", "elu",
+                                             "softmax"};
     return v;
 }
 
@@ -75,6 +77,59 @@ double number(const json& o, const char* field, const Where& w, double fallback,
     return v;
 }
 
+// A whole number in [lo, hi]; `what` describes it for the message ("a positive integer").
+int integer(const json& o, const char* field, const Where& w, int fallback, int lo, int hi, const char* what,
+            bool required = false)
+{
+    if (!o.contains(field)) {
+        if (required) w.fail(std::string("field '") + field + "' is missing (" + what + ")");
+        return fallback;
+    }
+    const json& v = o[field];
+    if (!v.is_number_integer() || v.get<int64_t>() < lo || v.get<int64_t>() > hi)
+        w.fail(std::string("field '") + field + "' must be " + what + ", got " + v.dump());
+    return int(v.get<int64_t>());
+}
+
+void parseActivation(const json& o, LayerSpec& l, const Where& w)
+{
+    l.activation = str(o, "activation", w, "none", false);
+    if (!contains(knownActivations(), l.activation))
+        w.fail("field 'activation': unknown activation '" + l.activation + "' (known: " + joined(knownActivations())
+               + ")");
+    if (l.type != "dense" && l.activation == "maxout")
+        w.fail("field 'activation': maxout is for dense layers only");
+}
+
+void parseConvLayer(const json& o, LayerSpec& l, const Where& w)
+{
+    l.filters = integer(o, "filters", w, 0, 1, 1 << 16, "a positive integer (output channels)", true);
+    l.kernel = integer(o, "kernel", w, 0, 1, 1024, "a positive integer (the kernel is kernel×kernel)", true);
+    l.stride = integer(o, "stride", w, 1, 1, 1024, "a positive integer");
+    l.dilation = integer(o, "dilation", w, 1, 1, 1024, "a positive integer");
+    if (o.contains("padding") && o["padding"].is_string()) {
+        if (o["padding"].get<std::string>() != "same")
+            w.fail("field 'padding' must be a non-negative integer or \"same\", got " + o["padding"].dump());
+        if (l.kernel % 2 == 0)
+            w.fail("field 'padding': \"same\" needs an odd kernel, got kernel " + std::to_string(l.kernel));
+        l.paddingSame = true;
+        l.padding = l.dilation * (l.kernel - 1) / 2;
+    } else {
+        l.padding = integer(o, "padding", w, 0, 0, 1024, "a non-negative integer or \"same\"");
+    }
+    parseActivation(o, l, w);
+}
+
+void parsePoolLayer(const json& o, LayerSpec& l, const Where& w)
+{
+    l.size = integer(o, "size", w, 2, 1, 1024, "a positive integer (the window is size×size)");
+    l.stride = integer(o, "stride", w, l.size, 1, 1024, "a positive integer");
+    l.padding = integer(o, "padding", w, 0, 0, 1024, "a non-negative integer");
+    if (2 * l.padding > l.size)
+        w.fail("field 'padding' must be at most half the window size " + std::to_string(l.size) + ", got "
+               + std::to_string(l.padding));
+}
+
 LayerSpec parseLayer(const json& o, size_t index, const std::string& source)
 {
     Where w {source, ""};
@@ -95,10 +150,13 @@ LayerSpec parseLayer(const json& o, size_t index, const std::string& source)
             l.units = u.get<int64_t>();
         else
             w.fail("field 'units' must be a positive integer or \"auto\", got " + u.dump());
-        l.activation = str(o, "activation", w, "none", false);
-        if (!contains(knownActivations(), l.activation))
-            w.fail("field 'activation': unknown activation '" + l.activation + "' (known: "
-                   + joined(knownActivations()) + ")");
+        parseActivation(o, l, w);
+    }
+    if (l.type == "conv2d") parseConvLayer(o, l, w);
+    if (l.type == "maxpool2d" || l.type == "avgpool2d") parsePoolLayer(o, l, w);
+    if (l.type == "batchnorm") {
+        l.momentum = float(number(o, "momentum", w, 0.1, 0.0, 1.0));
+        l.epsilon = float(number(o, "epsilon", w, 1e-5, 1e-12, 1.0));
     }
     l.rate = float(number(o, "rate", w, 0.5, 0.0, 0.99));
     l.slope = float(number(o, "slope", w, 0.1, 0.0, 1.0));
@@ -144,7 +202,7 @@ ModelSpec ModelSpec::fromJson(const json& j, const std::string& source)
     for (size_t i = 0; i < j["layers"].size(); ++i) {
         LayerSpec l = parseLayer(j["layers"][i], i, source);
         if (l.id == "input") w.fail("layer id 'input' is reserved for the model input");
-        if (!ids.insert(l.id).second) w.fail("layer id '" + l.id + "' is used twice");
+        if (!ids.insert(l.id).second) Where {source, l.id}.fail("field 'id': the id '" + l.id + "' is used by another layer too; ids must be unique");
         s.layers.push_back(std::move(l));
     }
     s.loss = str(j, "loss", w, "softmax_cross_entropy", false);
@@ -188,6 +246,23 @@ json ModelSpec::toJson() const
             o["units"] = l.unitsAuto ? json("auto") : json(l.units);
             if (l.activation != "none") o["activation"] = l.activation;
             if (l.activation == "maxout") o["pieces"] = l.pieces;
+        }
+        if (l.type == "conv2d") {
+            o["filters"] = l.filters;
+            o["kernel"] = l.kernel;
+            o["stride"] = l.stride;
+            o["padding"] = l.paddingSame ? json("same") : json(l.padding);
+            o["dilation"] = l.dilation;
+            if (l.activation != "none") o["activation"] = l.activation;
+        }
+        if (l.type == "maxpool2d" || l.type == "avgpool2d") {
+            o["size"] = l.size;
+            o["stride"] = l.stride;
+            if (l.padding) o["padding"] = l.padding;
+        }
+        if (l.type == "batchnorm") {
+            o["momentum"] = l.momentum;
+            o["epsilon"] = l.epsilon;
         }
         if (l.type == "dropout") o["rate"] = l.rate;
         if (l.type == "leaky_relu" || l.activation == "leaky_relu") o["slope"] = l.slope;

@@ -12,8 +12,8 @@ namespace nn {
 
 struct LayerSpec {
     std::string id;
-    std::string type;                 // dense, dropout, flatten, add, or an activation name
-    std::string activation = "none";  // dense only
+    std::string type;                 // dense, conv2d, pooling, batchnorm, dropout, flatten, add, concat, or an activation
+    std::string activation = "none";  // dense and conv2d
     int64_t units = 0;                // dense only; 0 with unitsAuto = number of classes
     bool unitsAuto = false;
     std::vector<std::string> inputs;  // empty in the file = the previous layer
@@ -21,6 +21,17 @@ struct LayerSpec {
     float slope = 0.1f;               // leaky_relu (the seed's 0.1)
     float alpha = 1.0f;               // elu
     int pieces = 2;                   // maxout
+    // conv2d: `filters` output channels, a square `kernel`, `stride`, zero `padding`
+    // ("same": half the kernel span, so stride 1 keeps the image size) and `dilation`.
+    int64_t filters = 0;
+    int kernel = 0;
+    int stride = 1;                   // conv2d (default 1); pooling (default = size)
+    int padding = 0;                  // conv2d and pooling
+    bool paddingSame = false;         // conv2d: padding "same"
+    int dilation = 1;
+    int size = 2;                     // maxpool2d, avgpool2d: the window is size×size
+    float momentum = 0.1f;            // batchnorm: running = (1-momentum)·running + momentum·batch
+    float epsilon = 1e-5f;            // batchnorm
 };
 
 struct ModelSpec {

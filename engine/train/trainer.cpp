@@ -2,16 +2,28 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <limits>
 
 #include "engine/backend/kernel.h"
 #include "engine/core/error.h"
+#include "engine/perf/profiler.h"
 
 namespace nn {
 
 namespace {
 using Clock = std::chrono::steady_clock;
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+// 0.03 or 1e+06 rather than std::to_string's 1000000.000000.
+std::string shortNumber(double v)
+{
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%g", v);
+    return buf;
+}
+
+double since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 } // namespace
 
 const char* statusName(TrainStatus s)
@@ -52,6 +64,7 @@ Trainer::Slot& Trainer::slot(int batch, bool training)
         s->built = model_.build(batch, true);
         s->built.graph.setTraining(training);
         s->built.graph.seed(config_.seed + uint64_t(batch));
+        if (training) s->built.graph.setProfiler(profiler_);
         for (int id : s->built.params) s->grads.push_back(&s->built.graph.node(id).grad);
     }
     return *s;
@@ -96,34 +109,54 @@ bool Trainer::step()
     Slot& s = slot(n, true);
     Graph& g = s.built.graph;
     fill(s, data_.train, order_.data() + position_, n);
+    if (profiler_) profiler_->recordPhase("data", since(t0), 0, 8.0 * double(g.node(s.built.input).value.numel()));
     g.forward();
     const float loss = g.node(s.built.loss).value.item();
     if (!std::isfinite(loss)) {
         const int bad = g.firstNonFinite();
         const Node& b = g.node(bad);
         std::string where = b.op == OpKind::Variable
-                                ? "parameter '" + b.name + "' became non-finite in the previous update"
+                                ? "parameter '" + b.name + "' became NaN or inf in the previous update"
                                 : "node " + g.describe(bad) + " was the first to produce NaN or inf";
         finish(TrainStatus::Diverged, "training diverged at epoch " + std::to_string(epoch_ + 1) + ", step "
                                           + std::to_string(result_.steps + 1) + ": " + where
-                                          + "; lower the learning rate (now " + std::to_string(lr_) + ")");
+                                          + "; lower the learning rate (now " + shortNumber(lr_)
+                                          + ") or check the data for extreme values");
         return false;
     }
     g.backward(s.built.loss);
     lastSlot_ = &s;
+    const auto t1 = profiler_ ? Clock::now() : Clock::time_point {};
     optimizer_->step(params_, s.grads, lr_);
+    if (profiler_) {
+        // Per parameter: Adam ~15 FLOPs over 7 floats (w, g, m, v read; w, m, v written).
+        const double count = double(model_.parameterCount());
+        const bool adam = config_.optimizer.kind == "adam", sgd = config_.optimizer.kind == "sgd";
+        profiler_->recordPhase("optimizer." + config_.optimizer.kind, since(t1), count * (adam ? 15 : sgd ? 3 : 5),
+                               count * 4 * (adam ? 7 : sgd ? 3 : 5));
+    }
+    const auto t2 = profiler_ ? Clock::now() : Clock::time_point {};
     ++result_.steps;
     lastLoss_ = loss;
     lossSum_ += double(loss) * n;
     correct_ += correct(s, data_.train, order_.data() + position_, n);
+    if (profiler_) profiler_->recordPhase("metrics", since(t2));
     seen_ += n;
     samplesTrained_ += n;
     position_ += size_t(n);
     trainSeconds_ += std::chrono::duration<double>(Clock::now() - t0).count();
+    if (profiler_) profiler_->recordStep(since(t0));
     if (onStep && config_.stepEventEvery > 0 && result_.steps % config_.stepEventEvery == 0)
         onStep({result_.steps, epoch_, double(loss), lr_});
     if (position_ >= order_.size()) endEpoch();
     return !finished();
+}
+
+void Trainer::setProfiler(perf::Profiler* profiler)
+{
+    profiler_ = profiler;
+    for (auto& [key, slot] : slots_)
+        if (key.second) slot->built.graph.setProfiler(profiler);
 }
 
 void Trainer::run()

@@ -16,6 +16,10 @@
 
 namespace nn {
 
+namespace perf {
+class Profiler;
+}
+
 struct TrainConfig {
     int epochs = 10;
     int batch = 32;
@@ -88,6 +92,11 @@ public:
     const TrainConfig& config() const { return config_; }
     Model& model() { return model_; }
 
+    // Times every kernel of the training graphs, the batch copy, the metrics and the
+    // optimizer update into `profiler` (not owned; nullptr = off, the default).
+    // Evaluation passes are not profiled.
+    void setProfiler(perf::Profiler* profiler);
+
     std::function<void(const StepMetrics&)> onStep;
     std::function<void(const EpochMetrics&)> onEpoch;
 
@@ -123,6 +132,7 @@ private:
     double lastLoss_ = 0;
     const Slot* lastSlot_ = nullptr;
     TrainResult result_;
+    perf::Profiler* profiler_ = nullptr;
 };
 
 } // namespace nn

@@ -1,0 +1,88 @@
+// nnstudio: the NN Studio desktop app.
+//   nnstudio [--model SPEC] [--data NAME] [--projector]
+//   nnstudio --screenshot FILE.png [--model SPEC] [--data NAME] [--train-epochs N] [--projector]
+#include <QApplication>
+#include <QCommandLineParser>
+#include <QFileInfo>
+#include <QSurfaceFormat>
+#include <QTimer>
+#include <cstdio>
+
+#include "app/gui/main_window.h"
+#include "app/gui/screenshot.h"
+#include "views/common/paths.h"
+#include "views/dashboard/setup_panel.h"
+#include "views/stepper/stepper_view.h"
+#include "views/training/training_session.h"
+
+int main(int argc, char** argv)
+{
+    QApplication::setApplicationName("NN Studio");
+    QApplication::setOrganizationName("NN Studio");
+    QApplication::setApplicationVersion("0.1.0");
+    QSurfaceFormat format;
+    format.setVersion(3, 3);
+    format.setProfile(QSurfaceFormat::CoreProfile);
+    QSurfaceFormat::setDefaultFormat(format);
+    QApplication app(argc, argv);
+
+    QCommandLineParser cli;
+    cli.setApplicationDescription("NN Studio: build, train, step through and compress real neural networks.");
+    cli.addHelpOption();
+    cli.addVersionOption();
+    QCommandLineOption screenshot("screenshot", "Render the window to FILE (PNG) and exit.", "FILE");
+    QCommandLineOption model("model", "Model spec to open.", "SPEC");
+    QCommandLineOption data("data", "Data set: spiral, circles, xor, gaussians, fashion-mnist or a .csv file.", "NAME");
+    QCommandLineOption trainEpochs("train-epochs", "Train this many epochs before the screenshot.", "N");
+    QCommandLineOption projector("projector", "Start in projector mode (2x fonts, lines and markers).");
+    QCommandLineOption size("size", "Window size for screenshots, WxH (default 1600x1000).", "WxH", "1600x1000");
+    QCommandLineOption page("page", "Page to show: dashboard or stepper.", "PAGE", "dashboard");
+    cli.addOptions({screenshot, model, data, trainEpochs, projector, size, page});
+    cli.process(app);
+
+    if (cli.isSet(screenshot)) qputenv("NNSTUDIO_NO_DIALOGS", "1");
+    MainWindow window;
+    const QStringList wh = cli.value(size).split('x');
+    if (cli.isSet(screenshot) && wh.size() == 2) window.resize(wh[0].toInt(), wh[1].toInt());
+    if (cli.isSet(projector)) window.setProjectorMode(true);
+    if (cli.value(page) == "stepper") {
+        window.showPage(1);
+        if (cli.isSet(screenshot)) {  // show the lecture example fully stepped, 1/x explained
+            window.stepper()->runBackward();
+            for (int i = 0; i < window.stepper()->graph()->size(); ++i)
+                if (window.stepper()->graph()->node(i).op == nn::OpKind::Reciprocal) window.stepper()->selectNode(i);
+        }
+    } else if (cli.value(page) != "dashboard") {
+        std::fprintf(stderr, "nnstudio: --page must be dashboard or stepper, got '%s'\n", qPrintable(cli.value(page)));
+        return 1;
+    }
+    window.show();
+
+    const QString modelPath = cli.isSet(model) ? cli.value(model) : views::sampleModelsDirFile("spiral-mlp.json");
+    if (!QFileInfo::exists(modelPath)) {
+        std::fprintf(stderr, "nnstudio: %s: no such model spec file\n", qPrintable(modelPath));
+        return 1;
+    }
+    const QString dataName = cli.isSet(data) ? cli.value(data) : "spiral";
+    int epochs = 0;
+    if (cli.isSet(trainEpochs)) {
+        bool ok = false;
+        epochs = cli.value(trainEpochs).toInt(&ok);
+        if (!ok || epochs < 0) {
+            std::fprintf(stderr, "nnstudio: --train-epochs needs a whole number >= 0, got '%s'\n", qPrintable(cli.value(trainEpochs)));
+            return 1;
+        }
+    }
+    if (cli.isSet(screenshot)) {
+        // Started first, so an error while opening the model or data fails the run.
+        auto* shooter = new ScreenshotDriver(&window, cli.value(screenshot), epochs, &app);
+        shooter->start();
+    }
+    window.openModel(modelPath);
+    if (!window.setupPanel()->selectData(dataName)) {
+        std::fprintf(stderr, "nnstudio: unknown data set '%s' (use spiral, circles, xor, gaussians, fashion-mnist or a .csv file)\n",
+                     qPrintable(dataName));
+        return 1;
+    }
+    return app.exec();
+}

@@ -1,0 +1,369 @@
+#include "app/gui/main_window.h"
+
+#include <QAction>
+#include <QApplication>
+#include <QCloseEvent>
+#include <QDockWidget>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QInputDialog>
+#include <QLabel>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QProgressBar>
+#include <QSettings>
+#include <QSplitter>
+#include <QStatusBar>
+#include <QTabWidget>
+#include <QToolBar>
+#include <QUndoStack>
+#include <QFile>
+
+#include <nlohmann/json.hpp>
+
+#include "engine/backend/kernel.h"
+#include "views/charts/curves_chart.h"
+#include "views/common/paths.h"
+#include "views/dashboard/boundary_view.h"
+#include "views/dashboard/confusion_view.h"
+#include "views/dashboard/histogram_panel.h"
+#include "views/dashboard/setup_panel.h"
+#include "views/stepper/stepper_view.h"
+#include "views/training/training_session.h"
+
+using views::TrainingSession;
+
+namespace {
+constexpr int kMaxRecent = 8;
+const char* kRecentKey = "recentModels";
+} // namespace
+
+MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), session_(new TrainingSession(this)), undo_(new QUndoStack(this))
+{
+    setWindowTitle(tr("NN Studio"));
+    setObjectName("MainWindow");
+    createViews();
+    createActions();
+    createMenus();
+    createStatusBar();
+    connectSession();
+
+    QSettings settings;
+    restoreGeometry(settings.value("window/geometry").toByteArray());
+    restoreState(settings.value("window/state").toByteArray());
+    if (settings.value("view/projector", false).toBool()) setProjectorMode(true);
+    rebuildRecentMenu();
+    session_->setConfig(setup_->trainConfig());
+    updateRunActions();
+}
+
+MainWindow::~MainWindow() = default;
+
+void MainWindow::createViews()
+{
+    setup_ = new views::SetupPanel;
+    curves_ = new views::CurvesChart;
+    boundary_ = new views::BoundaryView(session_);
+    histograms_ = new views::HistogramPanel(session_);
+    confusion_ = new views::ConfusionView(session_);
+
+    auto* dashboard = new QSplitter(Qt::Horizontal);
+    dashboard->addWidget(boundary_);
+    dashboard->addWidget(curves_);
+    dashboard->setStretchFactor(0, 1);
+    dashboard->setStretchFactor(1, 1);
+    stepper_ = new views::StepperView(session_);
+    pages_ = new QTabWidget;
+    pages_->addTab(dashboard, tr("Training dashboard"));
+    pages_->addTab(stepper_, tr("Backprop stepper"));
+    pages_->setTabToolTip(0, tr("Train a network and watch it learn (Ctrl+1)"));
+    pages_->setTabToolTip(1, tr("Walk a formula or one training step node by node (Ctrl+2)"));
+    setCentralWidget(pages_);
+
+    auto dock = [this](QWidget* w, const QString& title, const char* name, Qt::DockWidgetArea area) {
+        auto* d = new QDockWidget(title, this);
+        d->setObjectName(name);
+        d->setWidget(w);
+        addDockWidget(area, d);
+        return d;
+    };
+    dock(setup_, tr("Set-up"), "setupDock", Qt::LeftDockWidgetArea);
+    dock(histograms_, tr("Weights and gradients"), "histogramDock", Qt::BottomDockWidgetArea);
+    dock(confusion_, tr("Confusion matrix"), "confusionDock", Qt::BottomDockWidgetArea);
+    histograms_->setMinimumHeight(220);
+}
+
+void MainWindow::createActions()
+{
+    auto make = [this](const QString& text, const QKeySequence& key, const QString& tip, auto slot) {
+        auto* a = new QAction(text, this);
+        a->setShortcut(key);
+        a->setToolTip(QString("%1 (%2)").arg(tip, key.toString(QKeySequence::NativeText)));
+        a->setStatusTip(tip);
+        connect(a, &QAction::triggered, this, slot);
+        return a;
+    };
+    trainAct_ = make(tr("&Train"), QKeySequence(Qt::Key_Space), tr("Start or resume training; Space pauses again"), [this] {
+        if (session_->state() == TrainingSession::State::Running) {
+            session_->pause();
+            return;
+        }
+        if (session_->state() != TrainingSession::State::Paused) session_->setConfig(setup_->trainConfig());
+        session_->train();
+    });
+    pauseAct_ = make(tr("&Pause"), QKeySequence(Qt::Key_Pause), tr("Pause after the current mini-batch"), [this] { session_->pause(); });
+    stepAct_ = make(tr("&Step"), QKeySequence(Qt::Key_F10), tr("Train exactly one mini-batch"), [this] {
+        if (session_->state() == TrainingSession::State::Ready) session_->setConfig(setup_->trainConfig());
+        session_->step();
+    });
+    stopAct_ = make(tr("St&op"), QKeySequence(Qt::SHIFT | Qt::Key_F5), tr("End the run now (the test set is still evaluated)"), [this] { session_->stop(); });
+    resetAct_ = make(tr("&Reset"), QKeySequence(Qt::CTRL | Qt::Key_R), tr("Forget the run and start again from the seed's initial weights"), [this] {
+        session_->setConfig(setup_->trainConfig());
+        session_->reset();
+    });
+    projectorAct_ = make(tr("&Projector mode"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_P), tr("Scale fonts, lines and markers for a room"), [this] { setProjectorMode(!projector_); });
+    projectorAct_->setCheckable(true);
+
+    auto* tb = addToolBar(tr("Run"));
+    tb->setObjectName("runToolbar");
+    tb->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
+    for (QAction* a : {trainAct_, pauseAct_, stepAct_, stopAct_, resetAct_}) tb->addAction(a);
+    tb->addSeparator();
+    tb->addAction(projectorAct_);
+}
+
+void MainWindow::createMenus()
+{
+    QMenu* file = menuBar()->addMenu(tr("&File"));
+    file->addAction(tr("&New"), QKeySequence::New, this, [this] {
+        setup_->selectModel(views::sampleModelsDirFile("spiral-mlp.json"));
+        openModel(views::sampleModelsDirFile("spiral-mlp.json"));
+        setup_->selectData("spiral");
+    })->setStatusTip(tr("The spiral net on the spiral data, untrained"));
+    file->addAction(tr("&Open model…"), QKeySequence::Open, this, [this] {
+        const QString path = QFileDialog::getOpenFileName(this, tr("Open model spec"), QString(), tr("Model specs (*.json)"));
+        if (!path.isEmpty()) openModel(path);
+    });
+    file->addAction(tr("&Save model spec…"), QKeySequence::Save, this, &MainWindow::saveModelSpec);
+    recentMenu_ = file->addMenu(tr("&Recent"));
+    file->addSeparator();
+    file->addAction(tr("&Export chart…"), QKeySequence(Qt::CTRL | Qt::Key_E), this, &MainWindow::exportChartDialog);
+    file->addSeparator();
+    file->addAction(tr("&Quit"), QKeySequence::Quit, this, &QWidget::close);
+
+    QMenu* edit = menuBar()->addMenu(tr("&Edit"));
+    QAction* undo = undo_->createUndoAction(this, tr("&Undo"));
+    undo->setShortcut(QKeySequence::Undo);
+    QAction* redo = undo_->createRedoAction(this, tr("&Redo"));
+    redo->setShortcuts({QKeySequence::Redo, QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_Z)});
+    edit->addAction(undo);
+    edit->addAction(redo);
+
+    viewMenu_ = menuBar()->addMenu(tr("&View"));
+    viewMenu_->addAction(tr("Training &dashboard"), QKeySequence(Qt::CTRL | Qt::Key_1), this, [this] { showPage(0); });
+    viewMenu_->addAction(tr("Backprop &stepper"), QKeySequence(Qt::CTRL | Qt::Key_2), this, [this] { showPage(1); });
+    viewMenu_->addSeparator();
+    for (QDockWidget* d : findChildren<QDockWidget*>()) viewMenu_->addAction(d->toggleViewAction());
+    viewMenu_->addSeparator();
+    viewMenu_->addAction(projectorAct_);
+
+    QMenu* run = menuBar()->addMenu(tr("&Run"));
+    for (QAction* a : {trainAct_, pauseAct_, stepAct_, stopAct_, resetAct_}) run->addAction(a);
+
+    QMenu* help = menuBar()->addMenu(tr("&Help"));
+    help->addAction(tr("&Keyboard shortcuts"), QKeySequence(Qt::Key_F1), this, &MainWindow::showShortcuts);
+    help->addAction(tr("&About NN Studio"), this, [this] {
+        QMessageBox::about(this, tr("About NN Studio"),
+                           tr("<h3>NN Studio %1</h3><p>Build, train, step through, compress and accelerate real "
+                              "neural networks.</p>").arg(QApplication::applicationVersion()));
+    });
+}
+
+void MainWindow::createStatusBar()
+{
+    deviceLabel_ = new QLabel(tr("CPU · %1 thread(s)").arg(nn::cpu::threads()));
+    deviceLabel_->setToolTip(tr("Where training runs. The CUDA backend is not part of this build yet."));
+    stateLabel_ = new QLabel;
+    metricsLabel_ = new QLabel;
+    progress_ = new QProgressBar;
+    progress_->setMaximumWidth(220);
+    progress_->setFormat(tr("epoch %v of %m"));
+    progress_->setValue(0);
+    statusBar()->addWidget(stateLabel_);
+    statusBar()->addWidget(metricsLabel_, 1);
+    statusBar()->addPermanentWidget(progress_);
+    statusBar()->addPermanentWidget(deviceLabel_);
+}
+
+void MainWindow::connectSession()
+{
+    connect(setup_, &views::SetupPanel::dataRequested, session_, &TrainingSession::loadData);
+    connect(setup_, &views::SetupPanel::modelRequested, this, &MainWindow::openModel);
+    connect(setup_, &views::SetupPanel::configChanged, this, [this] {
+        if (session_->state() == TrainingSession::State::Ready) session_->setConfig(setup_->trainConfig());
+    });
+    connect(session_, &TrainingSession::stateChanged, this, &MainWindow::updateRunActions);
+    connect(session_, &TrainingSession::modelChanged, this, [this] {
+        curves_->clear();
+        progress_->setValue(0);
+        updateRunActions();
+    });
+    connect(session_, &TrainingSession::dataChanged, this, [this] {
+        curves_->clear();
+        updateRunActions();
+    });
+    connect(session_, &TrainingSession::epochFinished, this, [this](const nn::EpochMetrics& m) {
+        curves_->addEpoch(m);
+        metricsLabel_->setText(tr("epoch %1 · loss %2 · val acc %3").arg(m.epoch).arg(m.trainLoss, 0, 'f', 4).arg(m.valAccuracy, 0, 'f', 3));
+    });
+    connect(session_, &TrainingSession::progress, this, [this](int done, int total) {
+        progress_->setMaximum(total);
+        progress_->setValue(done);
+    });
+    connect(session_, &TrainingSession::stepped, this, [this](qint64 step, double loss) {
+        if (session_->state() == TrainingSession::State::Paused)
+            metricsLabel_->setText(tr("step %1 · batch loss %2").arg(step).arg(loss, 0, 'f', 4));
+    });
+    connect(session_, &TrainingSession::finished, this, [this](const nn::TrainResult& r) {
+        QString text = tr("%1 after %2 epochs · test acc %3").arg(nn::statusName(r.status)).arg(r.epochs).arg(r.testAccuracy, 0, 'f', 3);
+        metricsLabel_->setText(text);
+        if (r.status == nn::TrainStatus::Diverged) showError(QString::fromStdString(r.message));
+    });
+    connect(session_, &TrainingSession::errorOccurred, this, &MainWindow::showError);
+}
+
+void MainWindow::showPage(int page) { pages_->setCurrentIndex(page); }
+
+QString MainWindow::statusText() const { return stateLabel_->text() + " " + metricsLabel_->text(); }
+
+void MainWindow::updateRunActions()
+{
+    using S = TrainingSession::State;
+    const S s = session_->state();
+    const bool canRun = s != S::NoData;
+    trainAct_->setEnabled(canRun);
+    trainAct_->setText(s == S::Running ? tr("&Pause") : s == S::Paused ? tr("&Resume") : tr("&Train"));
+    pauseAct_->setEnabled(s == S::Running);
+    stepAct_->setEnabled(canRun);
+    stopAct_->setEnabled(s == S::Running || s == S::Paused);
+    resetAct_->setEnabled(canRun);
+    static const char* names[] = {"No model or data", "Ready", "Training…", "Paused", "Finished"};
+    stateLabel_->setText(tr(names[int(s)]));
+    if (s == S::Ready) progress_->setValue(0);
+}
+
+void MainWindow::setProjectorMode(bool on)
+{
+    projector_ = on;
+    projectorAct_->setChecked(on);
+    const double scale = on ? 2.0 : 1.0;
+    QFont f = QApplication::font();
+    static const double basePoint = f.pointSizeF();
+    f.setPointSizeF(basePoint * scale);
+    setFont(f);
+    curves_->setUiScale(scale);
+    boundary_->setUiScale(scale);
+    histograms_->setUiScale(float(scale));
+    confusion_->setUiScale(scale);
+    setup_->setUiScale(scale);
+    stepper_->setUiScale(scale);
+    QSettings().setValue("view/projector", on);
+}
+
+void MainWindow::openModel(const QString& path)
+{
+    if (!QFileInfo::exists(path)) {
+        showError(tr("%1: no such model spec file").arg(path));
+        return;
+    }
+    setup_->selectModel(path);
+    session_->setConfig(setup_->trainConfig());
+    session_->setModelFile(path);
+    addRecent(path);
+}
+
+void MainWindow::addRecent(const QString& path)
+{
+    QSettings settings;
+    QStringList recent = settings.value(kRecentKey).toStringList();
+    const QString abs = QFileInfo(path).absoluteFilePath();
+    recent.removeAll(abs);
+    recent.prepend(abs);
+    while (recent.size() > kMaxRecent) recent.removeLast();
+    settings.setValue(kRecentKey, recent);
+    rebuildRecentMenu();
+}
+
+void MainWindow::rebuildRecentMenu()
+{
+    recentMenu_->clear();
+    const QStringList recent = QSettings().value(kRecentKey).toStringList();
+    for (const QString& path : recent)
+        recentMenu_->addAction(QFileInfo(path).fileName(), this, [this, path] { openModel(path); })->setStatusTip(path);
+    recentMenu_->setEnabled(!recent.isEmpty());
+}
+
+void MainWindow::exportChartDialog()
+{
+    const QList<QPair<QString, views::Exportable*>> charts {{curves_->exportTitle(), curves_},
+                                                            {boundary_->exportTitle(), boundary_},
+                                                            {confusion_->exportTitle(), confusion_}};
+    QStringList names;
+    for (const auto& c : charts) names << c.first;
+    bool ok = false;
+    const QString which = QInputDialog::getItem(this, tr("Export chart"), tr("Chart:"), names, 0, false, &ok);
+    if (!ok) return;
+    views::Exportable* chart = charts[names.indexOf(which)].second;
+    const QString suggested = chart->exportTitle().toLower().replace(' ', '-') + ".png";
+    const QString path = QFileDialog::getSaveFileName(this, tr("Export chart"), suggested,
+                                                      tr("PNG image (*.png);;SVG drawing (*.svg);;CSV table (*.csv)"));
+    if (path.isEmpty()) return;
+    const QString error = views::exportChart(*chart, path);
+    if (!error.isEmpty()) showError(error);
+    else statusBar()->showMessage(tr("Exported %1").arg(path), 4000);
+}
+
+void MainWindow::saveModelSpec()
+{
+    if (!session_->spec()) {
+        showError(tr("There is no model to save yet: open a model spec first (File → Open model)."));
+        return;
+    }
+    const QString path = QFileDialog::getSaveFileName(this, tr("Save model spec"), QString::fromStdString(session_->spec()->name) + ".json",
+                                                      tr("Model specs (*.json)"));
+    if (path.isEmpty()) return;
+    QFile f(path);
+    if (!f.open(QIODevice::WriteOnly | QIODevice::Truncate)) {
+        showError(tr("%1: cannot write (%2)").arg(path, f.errorString()));
+        return;
+    }
+    f.write(QByteArray::fromStdString(session_->spec()->toJson().dump(2)));
+    statusBar()->showMessage(tr("Saved %1").arg(path), 4000);
+}
+
+void MainWindow::showShortcuts()
+{
+    QString rows;
+    for (QAction* a : {trainAct_, stepAct_, stopAct_, resetAct_, projectorAct_})
+        rows += QString("<tr><td><b>%1</b></td><td>%2</td></tr>").arg(a->shortcut().toString(QKeySequence::NativeText), a->statusTip());
+    rows += tr("<tr><td><b>Ctrl+O / Ctrl+S</b></td><td>Open / save a model spec</td></tr>"
+               "<tr><td><b>Ctrl+E</b></td><td>Export a chart as PNG, SVG or CSV</td></tr>"
+               "<tr><td><b>Ctrl+Z / Ctrl+Shift+Z</b></td><td>Undo / redo</td></tr>");
+    QMessageBox::information(this, tr("Keyboard shortcuts"), "<table cellspacing=8>" + rows + "</table>");
+}
+
+void MainWindow::showError(const QString& message)
+{
+    statusBar()->showMessage(message, 10000);
+    if (qEnvironmentVariableIsSet("NNSTUDIO_NO_DIALOGS")) return;  // tests and screenshots must not block
+    QMessageBox::warning(this, tr("NN Studio"), message);
+}
+
+void MainWindow::closeEvent(QCloseEvent* e)
+{
+    session_->stop();
+    QSettings settings;
+    settings.setValue("window/geometry", saveGeometry());
+    settings.setValue("window/state", saveState());
+    e->accept();
+}

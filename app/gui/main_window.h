@@ -1,0 +1,81 @@
+#pragma once
+// The NN Studio main window: the training dashboard (set-up, decision boundary,
+// curves, histograms, confusion matrix) in docks around a central view, menus,
+// toolbar, status bar, projector mode, settings kept between sessions.
+#include <QMainWindow>
+
+class QAction;
+class QLabel;
+class QProgressBar;
+class QUndoStack;
+class QMenu;
+
+namespace views {
+class TrainingSession;
+class SetupPanel;
+class CurvesChart;
+class BoundaryView;
+class HistogramPanel;
+class ConfusionView;
+class Exportable;
+class StepperView;
+} // namespace views
+
+class MainWindow : public QMainWindow {
+    Q_OBJECT
+public:
+    explicit MainWindow(QWidget* parent = nullptr);
+    ~MainWindow() override;
+
+    views::TrainingSession* session() const { return session_; }
+    views::SetupPanel* setupPanel() const { return setup_; }
+    views::CurvesChart* curves() const { return curves_; }
+    views::BoundaryView* boundary() const { return boundary_; }
+    views::HistogramPanel* histograms() const { return histograms_; }
+    views::ConfusionView* confusion() const { return confusion_; }
+    views::StepperView* stepper() const { return stepper_; }
+    // 0 the training dashboard, 1 the backprop stepper.
+    void showPage(int page);
+    QUndoStack* undoStack() const { return undo_; }
+
+    void setProjectorMode(bool on);
+    bool projectorMode() const { return projector_; }
+    // Opens a model spec file (also used by the command line and Recent).
+    void openModel(const QString& path);
+    QString statusText() const;
+
+protected:
+    void closeEvent(QCloseEvent* e) override;
+
+private:
+    void createViews();
+    void createActions();
+    void createMenus();
+    void createStatusBar();
+    void connectSession();
+    void updateRunActions();
+    void addRecent(const QString& path);
+    void rebuildRecentMenu();
+    void exportChartDialog();
+    void saveModelSpec();
+    void showShortcuts();
+    void showError(const QString& message);
+
+    views::TrainingSession* session_;
+    views::SetupPanel* setup_ = nullptr;
+    views::CurvesChart* curves_ = nullptr;
+    views::BoundaryView* boundary_ = nullptr;
+    views::HistogramPanel* histograms_ = nullptr;
+    views::ConfusionView* confusion_ = nullptr;
+    views::StepperView* stepper_ = nullptr;
+    class QTabWidget* pages_ = nullptr;
+    QUndoStack* undo_;
+    QMenu* recentMenu_ = nullptr;
+    QMenu* viewMenu_ = nullptr;
+    QAction *trainAct_, *pauseAct_, *stepAct_, *stopAct_, *resetAct_, *projectorAct_;
+    QLabel* deviceLabel_ = nullptr;
+    QLabel* stateLabel_ = nullptr;
+    QLabel* metricsLabel_ = nullptr;
+    QProgressBar* progress_ = nullptr;
+    bool projector_ = false;
+};

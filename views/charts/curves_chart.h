@@ -1,0 +1,59 @@
+#pragma once
+// Live training curves: loss (train, validation) and accuracy (train,
+// validation) per epoch, side by side. Hovering a point shows its epoch, step
+// and value; the loss axis can switch to a log scale. Exports PNG/SVG/CSV.
+#include <QWidget>
+
+#include "engine/train/trainer.h"
+#include "views/charts/exportable.h"
+
+class QChart;
+class QChartView;
+class QCheckBox;
+class QLabel;
+class QLineSeries;
+class QAbstractAxis;
+class QValueAxis;
+
+namespace views {
+
+class CurvesChart : public QWidget, public Exportable {
+    Q_OBJECT
+public:
+    explicit CurvesChart(QWidget* parent = nullptr);
+
+    void clear();
+    void addEpoch(const nn::EpochMetrics& m);
+    void setLogScale(bool on);
+    bool logScale() const { return log_; }
+    void setUiScale(double scale);
+
+    // For tests and export.
+    int pointCount() const;  // points in the train-loss series
+    QString hoverText() const { return hoverText_; }
+
+    QString exportTitle() const override { return tr("Training curves"); }
+    QWidget* exportWidget() override { return this; }
+    QStringList csvHeader() const override;
+    QVector<QVector<double>> csvRows() const override;
+
+private:
+    QChartView* makeChart(const QString& title, QLineSeries* train, QLineSeries* val, QValueAxis** y);
+    void attachLossAxis();
+    void showHover(QLineSeries* series, const QPointF& p, bool state);
+    void rescale();
+
+    QChartView* lossView_ = nullptr;
+    QChartView* accView_ = nullptr;
+    QLineSeries *trainLoss_, *valLoss_, *trainAcc_, *valAcc_;
+    QValueAxis* lossY_ = nullptr;
+    QValueAxis* accY_ = nullptr;
+    QAbstractAxis* lossYAttached_ = nullptr;
+    QCheckBox* logBox_ = nullptr;
+    QVector<nn::EpochMetrics> epochs_;
+    bool log_ = false;
+    double scale_ = 1.0;
+    QString hoverText_;
+};
+
+} // namespace views

@@ -1,0 +1,566 @@
+#include "views/dashboard/confusion_view.h"
+
+#include <QElapsedTimer>
+#include <QFontMetricsF>
+#include <QHelpEvent>
+#include <QMouseEvent>
+#include <QPainter>
+#include <QToolTip>
+#include <QtConcurrent/QtConcurrentRun>
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "engine/data/dataset.h"
+#include "engine/nn/model.h"
+#include "views/training/training_session.h"
+
+namespace views {
+
+// The samples one evaluation runs on: a copy, so a job never touches a split the
+// session may replace meanwhile.
+struct ConfusionView::EvalSet {
+    std::vector<float> features;
+    std::vector<int32_t> labels;
+    std::vector<int64_t> sampleShape;
+    size_t featureCount = 0;
+    int numClasses = 0;
+};
+
+struct ConfusionView::Job {
+    std::shared_ptr<const EvalSet> set;
+    nn::ModelSpec spec;
+    std::vector<nn::Tensor> params;  // deep copies of the weights
+    int epoch = 0;
+    quint64 generation = 0;
+};
+
+namespace {
+
+const QColor kRight(8, 119, 189);   // blue: the diagonal
+const QColor kWrong(245, 147, 34);  // orange: mistakes
+
+QColor mix(const QColor& a, const QColor& b, double t)
+{
+    t = std::clamp(t, 0.0, 1.0);
+    return QColor::fromRgbF(float(a.redF() + (b.redF() - a.redF()) * t), float(a.greenF() + (b.greenF() - a.greenF()) * t),
+                            float(a.blueF() + (b.blueF() - a.blueF()) * t));
+}
+
+double luminance(const QColor& c) { return 0.2126 * c.redF() + 0.7152 * c.greenF() + 0.0722 * c.blueF(); }
+
+QString percent(double v, int decimals = 1) { return QString::number(100.0 * v, 'f', decimals) + "%"; }
+
+// Runs on a thread-pool thread (or the caller's, for computeNow()).
+ConfusionView::Result evaluate(const ConfusionView::Job& job)
+{
+    ConfusionView::Result r;
+    r.epoch = job.epoch;
+    r.generation = job.generation;
+    QElapsedTimer timer;
+    timer.start();
+    const auto& set = *job.set;
+    const int k = set.numClasses;
+    r.matrix = QVector<QVector<int>>(k, QVector<int>(k, 0));
+    const int n = int(set.labels.size());
+    if (n == 0 || k <= 0) return r;
+    try {
+        nn::Model model(job.spec, set.sampleShape, set.numClasses);
+        auto& ps = model.parameters();
+        if (ps.size() != job.params.size()) throw std::runtime_error("the weights do not match the model");
+        for (size_t i = 0; i < ps.size(); ++i) ps[i].value.copyFrom(job.params[i]);
+        const int batch = std::min(n, 500);
+        nn::BuiltGraph built = model.build(batch, false);
+        built.graph.setTraining(false);
+        nn::Tensor& input = built.graph.node(built.input).value;
+        const size_t fc = set.featureCount;
+        for (int start = 0; start < n; start += batch) {
+            const int m = std::min(batch, n - start);
+            float* in = input.data();
+            std::copy(set.features.begin() + std::ptrdiff_t(size_t(start) * fc),
+                      set.features.begin() + std::ptrdiff_t(size_t(start + m) * fc), in);
+            if (m < batch) std::fill(in + size_t(m) * fc, in + size_t(batch) * fc, 0.0f);
+            built.graph.forward();
+            const nn::Node& out = built.graph.node(built.output);
+            const int outputs = int(out.value.shape().back());
+            const float threshold = out.op == nn::OpKind::Sigmoid ? 0.5f : 0.0f;
+            const float* o = out.value.data();
+            for (int i = 0; i < m; ++i) {
+                const float* row = o + size_t(i) * size_t(outputs);
+                const int pred = outputs == 1 ? (row[0] > threshold ? 1 : 0) : int(std::max_element(row, row + outputs) - row);
+                const int truth = set.labels[size_t(start + i)];
+                if (truth >= 0 && truth < k && pred >= 0 && pred < k) ++r.matrix[truth][pred];
+            }
+        }
+    } catch (const std::exception& e) {
+        r.error = QString::fromUtf8(e.what());
+        r.matrix.clear();
+    }
+    r.ms = double(timer.nsecsElapsed()) / 1e6;
+    return r;
+}
+
+} // namespace
+
+ConfusionView::ConfusionView(TrainingSession* session, QWidget* parent) : QWidget(parent), session_(session)
+{
+    setAttribute(Qt::WA_OpaquePaintEvent);
+    setMouseTracking(true);
+    setToolTip(tr("Confusion matrix: rows are the true class, columns the class the network predicted.\n"
+                  "The diagonal (blue) counts right answers; orange cells show which classes it mixes up."));
+    connect(&watcher_, &QFutureWatcher<Result>::finished, this, [this] {
+        running_ = false;
+        apply(watcher_.result());
+        if (pending_) {
+            pending_ = false;
+            startJob();
+        }
+    });
+    connect(session_, &TrainingSession::dataChanged, this, &ConfusionView::onDataChanged);
+    connect(session_, &TrainingSession::modelChanged, this, &ConfusionView::onModelChanged);
+    // New weights arrive with each epoch (and single step, and the run's end).
+    connect(session_, &TrainingSession::snapshotChanged, this, &ConfusionView::requestCompute);
+    installExportMenu(this, this);
+    if (session_->data()) onDataChanged();
+}
+
+ConfusionView::~ConfusionView() = default;
+
+double ConfusionView::accuracy() const
+{
+    qint64 right = 0, total = 0;
+    for (int i = 0; i < matrix_.size(); ++i)
+        for (int j = 0; j < matrix_[i].size(); ++j) {
+            total += matrix_[i][j];
+            if (i == j) right += matrix_[i][j];
+        }
+    return total ? double(right) / double(total) : std::numeric_limits<double>::quiet_NaN();
+}
+
+QVector<double> ConfusionView::classAccuracy() const
+{
+    QVector<double> acc;
+    for (int i = 0; i < matrix_.size(); ++i) {
+        qint64 total = 0;
+        for (int v : matrix_[i]) total += v;
+        acc << (total ? double(matrix_[i][i]) / double(total) : std::numeric_limits<double>::quiet_NaN());
+    }
+    return acc;
+}
+
+void ConfusionView::setUiScale(double scale)
+{
+    scale = std::clamp(scale, 0.5, 4.0);
+    if (scale == scale_) return;
+    scale_ = scale;
+    layout_.valid = false;
+    updateGeometry();
+    update();
+}
+
+QString ConfusionView::exportTitle() const { return tr("Confusion matrix"); }
+
+QStringList ConfusionView::csvHeader() const
+{
+    QStringList h {QStringLiteral("true\\pred")};
+    for (QString name : classNames_) h << name.replace(',', ';');
+    return h;
+}
+
+QVector<QVector<double>> ConfusionView::csvRows() const
+{
+    QVector<QVector<double>> rows;
+    for (int i = 0; i < matrix_.size(); ++i) {
+        QVector<double> r {double(i)};
+        for (int v : matrix_[i]) r << double(v);
+        rows << r;
+    }
+    return rows;
+}
+
+QSize ConfusionView::sizeHint() const { return QSize(int(560 * scale_), int(480 * scale_)); }
+QSize ConfusionView::minimumSizeHint() const { return QSize(int(220 * scale_), int(180 * scale_)); }
+
+// ---- evaluation ---------------------------------------------------------------------------
+
+void ConfusionView::onDataChanged()
+{
+    ++generation_;
+    matrix_.clear();
+    error_.clear();
+    set_.reset();
+    classNames_.clear();
+    setName_.clear();
+    samples_ = setSize_ = 0;
+    layout_.valid = false;
+    const auto* split = session_->data();
+    if (split) {
+        const nn::data::Dataset* d = &split->validation;
+        setName_ = tr("validation");
+        if (d->size() == 0) {
+            d = &split->test;
+            setName_ = tr("test");
+        }
+        if (d->size() == 0) {
+            d = &split->train;
+            setName_ = tr("training");
+        }
+        auto set = std::make_shared<EvalSet>();
+        set->sampleShape = d->sampleShape;
+        set->featureCount = d->featureCount();
+        set->numClasses = std::max(d->numClasses, split->train.numClasses);
+        setSize_ = int(d->size());
+        samples_ = std::min(setSize_, kMaxSamples);
+        set->features.assign(d->features.begin(), d->features.begin() + std::ptrdiff_t(size_t(samples_) * set->featureCount));
+        set->labels.assign(d->labels.begin(), d->labels.begin() + samples_);
+        for (int k = 0; k < set->numClasses; ++k)
+            classNames_ << (k < int(split->train.classNames.size()) ? QString::fromStdString(split->train.classNames[size_t(k)])
+                                                                    : QString::number(k));
+        set_ = std::move(set);
+    }
+    update();
+    requestCompute();
+}
+
+void ConfusionView::onModelChanged()
+{
+    ++generation_;
+    matrix_.clear();
+    error_.clear();
+    update();
+    requestCompute();
+}
+
+std::shared_ptr<ConfusionView::Job> ConfusionView::makeJob() const
+{
+    const nn::Model* model = session_->viewModel();
+    if (!set_ || !model) return nullptr;
+    if (nn::Shape(model->inputShape()).numel() != int64_t(set_->featureCount)) return nullptr;  // data and model out of step
+    auto job = std::make_shared<Job>();
+    job->set = set_;
+    job->spec = model->spec();
+    for (const auto& p : model->parameters()) job->params.push_back(p.value.clone());
+    job->epoch = session_->snapshot().epoch;
+    job->generation = generation_;
+    return job;
+}
+
+void ConfusionView::requestCompute()
+{
+    if (!set_ || !session_->viewModel()) return;
+    if (running_) {
+        pending_ = true;  // coalesced: the next job takes the newest weights
+        return;
+    }
+    startJob();
+}
+
+void ConfusionView::startJob()
+{
+    auto job = makeJob();
+    if (!job) return;
+    running_ = true;
+    watcher_.setFuture(QtConcurrent::run([job] { return evaluate(*job); }));
+    if (matrix_.isEmpty()) update();  // "Computing…"
+}
+
+void ConfusionView::computeNow()
+{
+    auto job = makeJob();
+    if (job) apply(evaluate(*job));
+}
+
+void ConfusionView::apply(const Result& r)
+{
+    if (r.generation != generation_) return;  // data or model changed meanwhile
+    error_ = r.error;
+    if (r.error.isEmpty()) {
+        matrix_ = r.matrix;
+        epoch_ = r.epoch;
+    }
+    lastMs_ = r.ms;
+    update();
+    emit matrixChanged();
+}
+
+// ---- layout and painting ----------------------------------------------------------------------
+
+QFont ConfusionView::scaledFont(double factor, bool bold) const
+{
+    QFont f = font();
+    const double base = f.pointSizeF() > 0 ? f.pointSizeF() : 10.0;
+    f.setPointSizeF(base * factor * scale_);
+    f.setBold(bold);
+    return f;
+}
+
+void ConfusionView::resizeEvent(QResizeEvent* e)
+{
+    QWidget::resizeEvent(e);
+    layout_.valid = false;
+}
+
+void ConfusionView::doLayout()
+{
+    layout_ = Layout();
+    layout_.valid = true;
+    const double s = scale_;
+    const double m = 10 * s;
+    const QRectF r = QRectF(rect()).adjusted(m, m, -m, -m);
+    const QFontMetricsF titleFm(scaledFont(1.3, true)), subFm(scaledFont(0.95)), labelFm(scaledFont(0.95)),
+        axisFm(scaledFont(1.0, true));
+    layout_.title = QRectF(r.left(), r.top(), r.width(), titleFm.height() + subFm.height() + 2 * s);
+    const int k = int(classNames_.size());
+    if (k == 0) return;
+    double maxName = 0;
+    for (const auto& n : classNames_) maxName = std::max(maxName, labelFm.horizontalAdvance(n));
+    const double axisW = axisFm.height() + 6 * s;
+    layout_.rowLabelW = maxName + 10 * s;
+    const double accW = labelFm.horizontalAdvance(QStringLiteral("100.0%")) + 10 * s + 36 * s;
+    const double headerH = labelFm.height() + 6 * s;  // "accuracy" above its column
+    const double top = layout_.title.bottom() + 10 * s;
+    const double availW = r.width() - axisW - layout_.rowLabelW - 12 * s - accW;
+    const double bottomAxis = axisFm.height() + 6 * s;
+    auto cellFor = [&](double colLabelH) {
+        return std::min(availW / k, (r.bottom() - top - headerH - colLabelH - bottomAxis) / k);
+    };
+    // Column labels horizontal when they fit in a cell, else at 45°.
+    double colH = labelFm.height() + 6 * s;
+    double cell = cellFor(colH);
+    if (maxName + 6 * s > cell) {
+        layout_.rotated = true;
+        colH = maxName * std::sqrt(0.5) + labelFm.height() + 8 * s;
+        cell = cellFor(colH);
+    }
+    cell = std::clamp(cell, 4.0, 150 * s);
+    layout_.cell = cell;
+    layout_.colLabelH = colH;
+    const double blockW = axisW + layout_.rowLabelW + k * cell + 12 * s + accW;
+    const double left = r.left() + std::max(0.0, (r.width() - blockW) / 2);
+    layout_.grid = QRectF(left + axisW + layout_.rowLabelW, top + headerH, k * cell, k * cell);
+    layout_.accuracy = QRectF(layout_.grid.right() + 12 * s, layout_.grid.top(), accW, k * cell);
+}
+
+bool ConfusionView::cellAt(const QPointF& p, int* row, int* col) const
+{
+    const int k = int(matrix_.size());
+    if (!layout_.valid || k == 0 || layout_.cell <= 0) return false;
+    const QRectF area = layout_.grid.united(layout_.accuracy);
+    if (!area.contains(p)) return false;
+    *row = std::clamp(int((p.y() - layout_.grid.top()) / layout_.cell), 0, k - 1);
+    *col = layout_.grid.contains(p) ? std::clamp(int((p.x() - layout_.grid.left()) / layout_.cell), 0, k - 1) : k;
+    return p.x() <= layout_.grid.right() || layout_.accuracy.contains(p);
+}
+
+void ConfusionView::paintEvent(QPaintEvent*)
+{
+    if (!layout_.valid) doLayout();
+    QPainter p(this);
+    p.setRenderHint(QPainter::Antialiasing);
+    p.fillRect(rect(), palette().window());
+    const double s = scale_;
+    const QColor text = palette().color(QPalette::WindowText);
+    QColor muted = text;
+    muted.setAlphaF(0.72f);
+    const QColor base = palette().color(QPalette::Base);
+
+    // Title: overall accuracy; subtitle: which samples, which weights.
+    const double acc = accuracy();
+    const QFontMetricsF titleFm(scaledFont(1.3, true));
+    p.setFont(scaledFont(1.3, true));
+    p.setPen(text);
+    const QRectF titleLine(layout_.title.left(), layout_.title.top(), layout_.title.width(), titleFm.height());
+    QString title = tr("Confusion matrix");
+    if (!std::isnan(acc)) title += tr("  ·  accuracy %1").arg(percent(acc));
+    p.drawText(titleLine, Qt::AlignLeft | Qt::AlignVCenter, title);
+    p.setFont(scaledFont(0.95));
+    p.setPen(muted);
+    const QRectF subLine(layout_.title.left(), titleLine.bottom() + 2 * s, layout_.title.width(), layout_.title.height() - titleLine.height());
+    if (set_ && !matrix_.isEmpty()) {
+        QString sub = samples_ < setSize_ ? tr("%1 set, first %2 of %3 samples").arg(setName_).arg(samples_).arg(setSize_)
+                                          : tr("%1 set, %2 samples").arg(setName_).arg(samples_);
+        sub += tr("  ·  weights of epoch %1").arg(epoch_);
+        if (running_) sub += tr("  ·  updating…");
+        p.drawText(subLine, Qt::AlignLeft | Qt::AlignVCenter, sub);
+    }
+
+    const QRectF body = QRectF(rect()).adjusted(10 * s, layout_.title.bottom() + 10 * s, -10 * s, -10 * s);
+    auto message = [&](const QString& msg) {
+        p.setFont(scaledFont(1.1));
+        p.setPen(muted);
+        p.drawText(body.adjusted(body.width() * 0.1, 0, -body.width() * 0.1, 0), Qt::AlignCenter | Qt::TextWordWrap, msg);
+    };
+    if (!session_->data()) {
+        message(session_->busyLoading() ? tr("Loading data…")
+                                         : tr("Load a data set and a model to see which classes the network confuses."));
+        return;
+    }
+    if (!session_->viewModel()) {
+        message(tr("Choose a model: its predictions on the %1 set will be counted here, class by class.").arg(setName_));
+        return;
+    }
+    if (!error_.isEmpty() && matrix_.isEmpty()) {
+        message(tr("Could not evaluate the model: %1").arg(error_));
+        return;
+    }
+    const int k = int(matrix_.size());
+    if (k == 0 || k != classNames_.size()) {
+        message(tr("Computing the confusion matrix…"));
+        return;
+    }
+
+    const QRectF grid = layout_.grid;
+    const double cell = layout_.cell;
+    QVector<qint64> rowSum(k, 0);
+    for (int i = 0; i < k; ++i)
+        for (int v : matrix_[i]) rowSum[i] += v;
+
+    // Cells.
+    QFont countFont = scaledFont(1.0);
+    countFont.setPixelSize(std::max(6, int(std::min(cell * 0.34, QFontMetricsF(scaledFont(1.15)).height() * 0.8))));
+    p.setFont(countFont);
+    const QFontMetricsF countFm(countFont);
+    const double gap = std::max(1.0, std::min(2.0 * s, cell * 0.04));
+    for (int i = 0; i < k; ++i) {
+        for (int j = 0; j < k; ++j) {
+            const QRectF c(grid.left() + j * cell, grid.top() + i * cell, cell, cell);
+            const QRectF inner = c.adjusted(gap / 2, gap / 2, -gap / 2, -gap / 2);
+            const int count = matrix_[i][j];
+            const double frac = rowSum[i] ? double(count) / double(rowSum[i]) : 0.0;
+            const QColor fill = count == 0 ? base : mix(base, i == j ? kRight : kWrong, 0.12 + 0.88 * std::pow(frac, 0.6));
+            p.fillRect(inner, fill);
+            const QString t = QString::number(count);
+            if (countFm.horizontalAdvance(t) < inner.width() - 2 && countFm.height() < inner.height()) {
+                QColor tc = luminance(fill) > 0.5 ? QColor(25, 25, 25) : QColor(245, 245, 245);
+                if (count == 0) tc.setAlphaF(0.35f);
+                p.setPen(tc);
+                p.drawText(inner, Qt::AlignCenter, t);
+            }
+        }
+    }
+    if (hoverRow_ >= 0 && hoverCol_ >= 0 && hoverRow_ < k && hoverCol_ < k) {
+        p.setPen(QPen(text, 2 * s));
+        p.setBrush(Qt::NoBrush);
+        p.drawRect(QRectF(grid.left() + hoverCol_ * cell, grid.top() + hoverRow_ * cell, cell, cell).adjusted(1, 1, -1, -1));
+    }
+
+    // Row labels (true class) and column labels (predicted class).
+    p.setFont(scaledFont(0.95));
+    const QFontMetricsF labelFm(p.font());
+    for (int i = 0; i < k; ++i) {
+        const QRectF row(grid.left() - layout_.rowLabelW, grid.top() + i * cell, layout_.rowLabelW - 8 * s, cell);
+        p.setPen(i == hoverRow_ ? text : muted);
+        p.drawText(row, Qt::AlignRight | Qt::AlignVCenter, classNames_[i]);
+    }
+    for (int j = 0; j < k; ++j) {
+        p.setPen(j == hoverCol_ ? text : muted);
+        const double cx = grid.left() + (j + 0.5) * cell;
+        if (!layout_.rotated) {
+            p.drawText(QRectF(cx - cell / 2, grid.bottom() + 4 * s, cell, labelFm.height()), Qt::AlignHCenter | Qt::AlignTop,
+                       classNames_[j]);
+        } else {
+            p.save();
+            p.translate(cx + labelFm.height() * 0.25, grid.bottom() + 6 * s);
+            p.rotate(-45);
+            const double w = labelFm.horizontalAdvance(classNames_[j]);
+            p.drawText(QRectF(-w, 0, w, labelFm.height()), Qt::AlignRight | Qt::AlignTop, classNames_[j]);
+            p.restore();
+        }
+    }
+    // Axis titles.
+    p.setFont(scaledFont(1.0, true));
+    const QFontMetricsF axisFm(p.font());
+    p.setPen(text);
+    p.drawText(QRectF(grid.left(), grid.bottom() + layout_.colLabelH, grid.width(), axisFm.height()), Qt::AlignHCenter | Qt::AlignTop,
+               tr("predicted class"));
+    p.save();
+    p.translate(grid.left() - layout_.rowLabelW - axisFm.height() / 2 - 4 * s, grid.center().y());
+    p.rotate(-90);
+    p.drawText(QRectF(-grid.height() / 2, -axisFm.height() / 2, grid.height(), axisFm.height()), Qt::AlignCenter, tr("true class"));
+    p.restore();
+
+    // Per-class accuracy: a bar and the figure.
+    const QRectF accR = layout_.accuracy;
+    p.setFont(scaledFont(0.95, true));
+    p.setPen(muted);
+    p.drawText(QRectF(accR.left(), accR.top() - labelFm.height() - 6 * s, accR.width() + 20 * s, labelFm.height()),
+               Qt::AlignLeft | Qt::AlignBottom, tr("accuracy"));
+    p.setFont(scaledFont(0.95));
+    const QVector<double> perClass = classAccuracy();
+    const double barW = 36 * s;
+    for (int i = 0; i < k; ++i) {
+        const double cy = accR.top() + (i + 0.5) * cell;
+        const double barH = std::min(cell * 0.5, labelFm.height() * 0.8);
+        const QRectF bar(accR.left(), cy - barH / 2, barW, barH);
+        p.fillRect(bar, base);
+        const double a = perClass[i];
+        if (!std::isnan(a)) p.fillRect(QRectF(bar.left(), bar.top(), barW * a, barH), mix(base, kRight, 0.85));
+        p.setPen(i == hoverRow_ ? text : muted);
+        p.drawText(QRectF(bar.right() + 6 * s, cy - cell / 2, accR.width() - barW - 6 * s, cell), Qt::AlignLeft | Qt::AlignVCenter,
+                   std::isnan(a) ? QStringLiteral("–") : percent(a, a >= 0.9995 ? 0 : 1));
+    }
+}
+
+void ConfusionView::mouseMoveEvent(QMouseEvent* e)
+{
+    int r = -1, c = -1;
+    if (!cellAt(e->position(), &r, &c)) r = c = -1;
+    if (r != hoverRow_ || c != hoverCol_) {
+        hoverRow_ = r;
+        hoverCol_ = c;
+        update();
+    }
+    QWidget::mouseMoveEvent(e);
+}
+
+void ConfusionView::leaveEvent(QEvent* e)
+{
+    if (hoverRow_ >= 0 || hoverCol_ >= 0) {
+        hoverRow_ = hoverCol_ = -1;
+        update();
+    }
+    QWidget::leaveEvent(e);
+}
+
+bool ConfusionView::event(QEvent* e)
+{
+    if (e->type() == QEvent::ToolTip) {
+        auto* help = static_cast<QHelpEvent*>(e);
+        int r = -1, c = -1;
+        QString tip = toolTip();
+        const int k = int(matrix_.size());
+        if (cellAt(help->pos(), &r, &c) && r < k) {
+            qint64 total = 0;
+            for (int v : matrix_[r]) total += v;
+            const QString truth = classNames_.value(r).toHtmlEscaped();
+            if (c >= k) {
+                const double a = total ? double(matrix_[r][r]) / double(total) : 0.0;
+                tip = tr("<b>%1</b>: %2 of its %3 samples were classified correctly (%4).<br>"
+                         "This is the class's accuracy, also called recall.")
+                          .arg(truth)
+                          .arg(matrix_[r][r])
+                          .arg(total)
+                          .arg(percent(a));
+            } else {
+                const double frac = total ? double(matrix_[r][c]) / double(total) : 0.0;
+                const QString pred = classNames_.value(c).toHtmlEscaped();
+                tip = r == c ? tr("<b>%1</b> recognised as %1: %2 of %3 samples (%4).<br>Right answers lie on the diagonal.")
+                                   .arg(truth)
+                                   .arg(matrix_[r][c])
+                                   .arg(total)
+                                   .arg(percent(frac))
+                             : tr("<b>True %1, predicted %2</b>: %3 of the %4 %1 samples (%5).<br>"
+                                  "Off the diagonal: the network mistakes one class for another.")
+                                   .arg(truth, pred)
+                                   .arg(matrix_[r][c])
+                                   .arg(total)
+                                   .arg(percent(frac));
+            }
+        }
+        QToolTip::showText(help->globalPos(), tip, this);
+        return true;
+    }
+    return QWidget::event(e);
+}
+
+} // namespace views

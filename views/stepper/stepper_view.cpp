@@ -1,0 +1,430 @@
+#include "views/stepper/stepper_view.h"
+
+#include <QCheckBox>
+#include <QComboBox>
+#include <QGridLayout>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QLabel>
+#include <QLineEdit>
+#include <QPushButton>
+#include <QShortcut>
+#include <QSplitter>
+#include <QTableWidget>
+#include <QVBoxLayout>
+#include <cmath>
+
+#include "engine/data/dataset.h"
+#include "engine/graph/numeric_check.h"
+#include "engine/graph/rewrite.h"
+#include "engine/nn/model.h"
+#include "views/stepper/graph_canvas.h"
+#include "views/training/training_session.h"
+
+namespace views {
+
+namespace {
+
+// Numeric checks cost two forward passes per variable element.
+constexpr int64_t kMaxCheckedElements = 4000;
+
+const char* kSeedFormula = "1/(1+exp(-(w0*x0+w1*x1+w2)))";
+const char* kSeedValues = "w0=2, x0=-1, w1=-3, x1=-2, w2=-3";
+
+std::map<std::string, nn::Tensor> parseValues(const QString& text)
+{
+    std::map<std::string, nn::Tensor> out;
+    for (const QString& part : text.split(',', Qt::SkipEmptyParts)) {
+        const QStringList kv = part.split('=');
+        bool ok = false;
+        const double v = kv.size() == 2 ? kv[1].trimmed().toDouble(&ok) : 0;
+        if (!ok)
+            throw nn::Error("values: '" + part.trimmed().toStdString() + "' is not name=number (e.g. w0=2, x0=-1)");
+        out[kv[0].trimmed().toStdString()] = nn::Tensor::scalar(float(v));
+    }
+    return out;
+}
+
+QString number(double v) { return QString::number(v, 'f', std::fabs(v) >= 100 ? 1 : 4); }
+
+} // namespace
+
+StepperView::StepperView(TrainingSession* session, QWidget* parent) : QWidget(parent), session_(session)
+{
+    presets_ = new QComboBox;
+    presets_->addItems({tr("Sigmoid neuron (lecture example)"), tr("c = sum(x*y + z), 3×4 tensors"),
+                        tr("2-layer network on one spiral point"), tr("Loaded model on training sample 0")});
+    presets_->setToolTip(tr("Start from an example, or type any formula below"));
+    formula_ = new QLineEdit(kSeedFormula);
+    formula_->setToolTip(tr("Numbers, variables, + - * / **, exp log tanh sigmoid relu max(a,b). Press Enter to build the graph."));
+    values_ = new QLineEdit(kSeedValues);
+    values_->setToolTip(tr("A value for every variable, e.g. w0=2, x0=-1"));
+    collapse_ = new QCheckBox(tr("Collapse σ gates"));
+    collapse_->setToolTip(tr("Show 1/(1+exp(-x)) as one σ node whose local derivative is (1-σ)σ"));
+    error_ = new QLabel;
+    error_->setStyleSheet("color: #d62728; font-family: monospace;");
+    error_->setWordWrap(true);
+
+    auto button = [this](const QString& text, const QKeySequence& key, const QString& tip, void (StepperView::*slot)()) {
+        auto* b = new QPushButton(text);
+        b->setToolTip(QString("%1 (%2)").arg(tip, key.toString(QKeySequence::NativeText)));
+        connect(b, &QPushButton::clicked, this, slot);
+        auto* s = new QShortcut(key, this);
+        s->setContext(Qt::WidgetWithChildrenShortcut);
+        connect(s, &QShortcut::activated, this, slot);
+        return b;
+    };
+    auto* stepF = new QPushButton(tr("Forward &step"));
+    stepF->setToolTip(tr("Evaluate the next node (Right arrow)"));
+    connect(stepF, &QPushButton::clicked, this, [this] { stepForward(); });
+    auto* stepB = new QPushButton(tr("&Backward step"));
+    stepB->setToolTip(tr("Send the gradient back through the next node (Left arrow)"));
+    connect(stepB, &QPushButton::clicked, this, [this] { stepBackward(); });
+    for (auto [key, fn] : {std::pair {QKeySequence(Qt::Key_Right), 0}, std::pair {QKeySequence(Qt::Key_Left), 1}}) {
+        auto* s = new QShortcut(key, this);
+        s->setContext(Qt::WidgetWithChildrenShortcut);
+        connect(s, &QShortcut::activated, this, [this, fn] { fn == 0 ? (void)stepForward() : (void)stepBackward(); });
+    }
+    auto* runF = button(tr("Run forward"), QKeySequence(Qt::SHIFT | Qt::Key_Right), tr("Evaluate every node"), &StepperView::runForward);
+    auto* runB = button(tr("Run backward"), QKeySequence(Qt::SHIFT | Qt::Key_Left), tr("Backpropagate to every leaf"), &StepperView::runBackward);
+    auto* back = button(tr("Back one step"), QKeySequence(Qt::Key_Backspace), tr("Undo the last step"), &StepperView::backOneStep);
+    auto* reset = button(tr("Reset"), QKeySequence(Qt::Key_Home), tr("Forget all values and gradients"), &StepperView::reset);
+
+    progress_ = new QLabel;
+    explain_ = new QLabel(tr("Click a node to see its chain rule in numbers."));
+    explain_->setWordWrap(true);
+    explain_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    explain_->setMinimumHeight(60);
+    checkTable_ = new QTableWidget(0, 5);
+    checkTable_->setHorizontalHeaderLabels({tr("leaf"), tr("backprop"), tr("numeric"), tr("rel. error"), tr("check")});
+    checkTable_->horizontalHeader()->setSectionResizeMode(QHeaderView::Stretch);
+    checkTable_->verticalHeader()->hide();
+    checkTable_->setToolTip(tr("Each leaf's gradient from backprop beside a central-difference estimate "
+                               "(f(x+h) − f(x−h)) / 2h; they should agree to about 1%"));
+    checkTable_->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    canvas_ = new GraphCanvas;
+
+    auto* top = new QGridLayout;
+    auto* pl = new QLabel(tr("&Preset"));
+    pl->setBuddy(presets_);
+    top->addWidget(pl, 0, 0);
+    top->addWidget(presets_, 0, 1);
+    top->addWidget(collapse_, 0, 2);
+    auto* fl = new QLabel(tr("&Formula"));
+    fl->setBuddy(formula_);
+    top->addWidget(fl, 1, 0);
+    top->addWidget(formula_, 1, 1, 1, 2);
+    auto* vl = new QLabel(tr("&Values"));
+    vl->setBuddy(values_);
+    top->addWidget(vl, 2, 0);
+    top->addWidget(values_, 2, 1, 1, 2);
+    top->setColumnStretch(1, 1);
+    auto* controls = new QHBoxLayout;
+    for (QWidget* w : {static_cast<QWidget*>(stepF), static_cast<QWidget*>(stepB), static_cast<QWidget*>(runF),
+                       static_cast<QWidget*>(runB), static_cast<QWidget*>(back), static_cast<QWidget*>(reset)})
+        controls->addWidget(w);
+    controls->addStretch(1);
+    controls->addWidget(progress_);
+    auto* side = new QVBoxLayout;
+    side->addWidget(explain_);
+    side->addWidget(checkTable_, 1);
+    auto* sideWidget = new QWidget;
+    sideWidget->setLayout(side);
+    auto* split = new QSplitter(Qt::Horizontal);
+    split->addWidget(canvas_);
+    split->addWidget(sideWidget);
+    split->setStretchFactor(0, 3);
+    split->setStretchFactor(1, 1);
+    sideWidget->setMinimumWidth(360);
+    split->setSizes({900, 400});
+    auto* layout = new QVBoxLayout(this);
+    layout->addLayout(top);
+    layout->addWidget(error_);
+    layout->addLayout(controls);
+    layout->addWidget(split, 1);
+
+    connect(presets_, &QComboBox::activated, this, &StepperView::loadPreset);
+    connect(formula_, &QLineEdit::returnPressed, this, [this] { setFormula(formula_->text(), values_->text()); });
+    connect(values_, &QLineEdit::returnPressed, this, [this] { setFormula(formula_->text(), values_->text()); });
+    connect(collapse_, &QCheckBox::toggled, this, &StepperView::setCollapsed);
+    connect(canvas_, &GraphCanvas::nodeClicked, this, &StepperView::explain);
+    loadPreset(0);
+}
+
+StepperView::~StepperView() = default;
+
+QString StepperView::errorText() const { return error_->text(); }
+
+bool StepperView::setFormula(const QString& formula, const QString& assignments)
+{
+    formula_->setText(formula);
+    values_->setText(assignments);
+    try {
+        expression_ = nn::parseExpression(formula.toStdString(), parseValues(assignments));
+    } catch (const nn::Error& e) {
+        error_->setText(QString::fromUtf8(e.what()).toHtmlEscaped().replace("\n", "<br>").replace(" ", "&nbsp;"));
+        return false;
+    }
+    error_->clear();
+    isFormula_ = true;
+    setCollapsed(collapse_->isChecked());
+    return true;
+}
+
+void StepperView::setCollapsed(bool collapsed)
+{
+    if (!isFormula_) return;
+    collapse_->setChecked(collapsed);
+    // Expanding rebuilds from the formula, which has every gate written out.
+    nn::Expression e = collapsed ? nn::collapseSigmoids(expression_)
+                                 : nn::parseExpression(formula_->text().toStdString(), parseValues(values_->text()));
+    const int root = e.root;
+    install(std::make_unique<nn::Graph>(std::move(e.graph)), root, formula_->text());
+}
+
+void StepperView::loadPreset(int index)
+{
+    presets_->setCurrentIndex(index);
+    error_->clear();
+    if (index == 0) {
+        setFormula(kSeedFormula, kSeedValues);
+        return;
+    }
+    if (index == 1) {
+        // The lecture's NumPy example: c = sum(x*y + z) on 3×4 arrays.
+        std::map<std::string, nn::Tensor> v;
+        nn::Rng rng(7);
+        for (const char* n : {"x", "y", "z"}) {
+            nn::Tensor t(nn::Shape {3, 4});
+            for (int64_t i = 0; i < t.numel(); ++i) t[i] = float(std::round(rng.uniform(-2, 2) * 10) / 10);
+            v[n] = t;
+        }
+        expression_ = nn::parseExpression("sum(x*y + z)", v);
+        formula_->setText("sum(x*y + z)");
+        values_->setText(tr("x, y, z: random 3×4"));
+        isFormula_ = false;  // values are tensors, not the text box's scalars
+        nn::Expression copy = nn::collapseSigmoids(expression_);  // a copy: there are no chains to collapse
+        const int root = copy.root;
+        install(std::make_unique<nn::Graph>(std::move(copy.graph)), root, "sum(x*y + z)");
+        return;
+    }
+    isFormula_ = false;
+    try {
+        std::unique_ptr<nn::Model> model;
+        std::vector<float> x;
+        int label = 0;
+        if (index == 2) {
+            const auto spec = nn::ModelSpec::fromString(R"({"name": "two-layer", "input": {"shape": [2]},
+                "layers": [{"id": "h1", "type": "dense", "units": 3, "activation": "tanh"},
+                           {"id": "out", "type": "dense", "units": 2}], "loss": "softmax_cross_entropy"})");
+            model = std::make_unique<nn::Model>(spec, std::vector<int64_t> {2}, 2);
+            model->initialize(1);
+            const auto spiral = nn::data::makeSpiral({100, 0.1, 1, 2});
+            x.assign(spiral.sample(25), spiral.sample(25) + 2);
+            label = spiral.labels[25];
+        } else {
+            if (!session_ || !session_->viewModel() || !session_->data()) {
+                error_->setText(tr("No model is loaded: open a model and data set in the dashboard first."));
+                return;
+            }
+            const auto& train = session_->data()->train;
+            model = std::make_unique<nn::Model>(*session_->spec(), train.sampleShape, train.numClasses);
+            for (size_t i = 0; i < model->parameters().size(); ++i)
+                model->parameters()[i].value.copyFrom(session_->viewModel()->parameters()[i].value);
+            x.assign(train.sample(0), train.sample(0) + train.featureCount());
+            label = train.labels[0];
+        }
+        nn::BuiltGraph built = model->build(1, true);
+        std::copy(x.begin(), x.end(), built.graph.node(built.input).value.data());
+        built.graph.node(built.labels).value[0] = float(label);
+        // Parameters are Variables holding the model's tensors: detach them so
+        // stepping (and the numeric check) never touches a training run.
+        for (int id : built.params) built.graph.node(id).value = built.graph.node(id).value.clone();
+        formula_->setText(QString::fromStdString(model->spec().name) + tr(" — one training step"));
+        values_->setText(tr("sample with label %1").arg(label));
+        const int root = built.loss;
+        install(std::make_unique<nn::Graph>(std::move(built.graph)), root, formula_->text());
+    } catch (const nn::Error& e) {
+        error_->setText(QString::fromUtf8(e.what()));
+    }
+}
+
+void StepperView::install(std::unique_ptr<nn::Graph> graph, int root, const QString&)
+{
+    graph_ = std::move(graph);
+    root_ = root;
+    steps_ = 0;
+    updateChecks();  // runs its own passes; reset below hides their results until stepped
+    reset();
+    canvas_->setGraph(graph_.get(), root_);
+}
+
+void StepperView::updateChecks()
+{
+    checks_.clear();
+    checkTable_->setRowCount(0);
+    int64_t elements = 0;
+    for (int v : graph_->variables()) elements += graph_->node(v).value.numel();
+    if (elements > kMaxCheckedElements) return;
+    for (const auto& c : nn::checkGradients(*graph_, root_)) {
+        // Report the worst element for tensor variables.
+        int64_t worst = 0;
+        double worstErr = -1;
+        for (int64_t i = 0; i < c.analytic.numel(); ++i) {
+            const double a = c.analytic[i], n = c.numeric[i];
+            const double err = std::fabs(a - n) / std::max({std::fabs(a), std::fabs(n), 1e-6});
+            if (err > worstErr) worstErr = err, worst = i;
+        }
+        checks_.push_back({QString::fromStdString(c.name), c.analytic[worst], c.numeric[worst], c.relativeError, c.pass()});
+    }
+}
+
+void StepperView::reset()
+{
+    if (!graph_) return;
+    graph_->resetForward();
+    for (int i = 0; i < graph_->size(); ++i) graph_->node(i).gradReady = false;
+    steps_ = 0;
+    refresh();
+}
+
+bool StepperView::forwardComplete() const
+{
+    if (!graph_) return false;
+    for (int i = graph_->forwardCursor(); i < graph_->size(); ++i)
+        if (nn::opDecl(graph_->node(i).op).family != nn::OpFamily::Leaf) return false;
+    return true;
+}
+
+bool StepperView::backwardComplete() const
+{
+    return graph_ && forwardComplete() && graph_->node(root_).gradReady && graph_->backwardCursor() < 0;
+}
+
+bool StepperView::stepForward()
+{
+    if (!graph_ || forwardComplete()) return false;
+    graph_->stepForward();
+    ++steps_;
+    refresh();
+    return true;
+}
+
+bool StepperView::stepBackward()
+{
+    if (!graph_ || !forwardComplete() || backwardComplete()) return false;
+    if (!graph_->node(root_).gradReady) graph_->beginBackward(root_);
+    graph_->stepBackward();
+    ++steps_;
+    refresh();
+    return true;
+}
+
+void StepperView::runForward()
+{
+    while (stepForward()) {
+    }
+}
+
+void StepperView::runBackward()
+{
+    runForward();
+    while (stepBackward()) {
+    }
+}
+
+void StepperView::backOneStep()
+{
+    const int target = std::max(0, steps_ - 1);
+    reset();
+    while (steps_ < target && (stepForward() || stepBackward())) {
+    }
+}
+
+int StepperView::findNode(const QString& name) const
+{
+    return graph_ ? graph_->find(name.toStdString()) : -1;
+}
+
+void StepperView::selectNode(int node)
+{
+    canvas_->setSelected(node);
+    explain(node);
+}
+
+QString StepperView::explanation() const { return explain_->text(); }
+
+void StepperView::explain(int i)
+{
+    if (!graph_ || i < 0 || i >= graph_->size()) return;
+    const nn::Node& n = graph_->node(i);
+    const nn::OpDecl& d = nn::opDecl(n.op);
+    QString text;
+    if (d.family == nn::OpFamily::Leaf) {
+        text = tr("<b>%1</b> is a leaf with value %2.").arg(QString::fromStdString(n.name), shortTensorText(n.value));
+        if (n.gradReady) text += tr(" Its gradient d output/d %1 = <b>%2</b>.").arg(QString::fromStdString(n.name), shortTensorText(n.grad));
+    } else if (i >= graph_->forwardCursor()) {
+        text = tr("<b>%1</b> (%2) has not been evaluated yet: step forward to reach it.").arg(QString::fromUtf8(d.symbol), d.name);
+    } else {
+        // Leaves by their names; intermediate values as the formula's x (or a, b).
+        static const char* operand[] = {"a", "b", "c"};
+        QStringList ins;
+        for (int k = 0; k < d.arity; ++k) {
+            const nn::Node& in = graph_->node(n.inputs[size_t(k)]);
+            const bool leaf = nn::opDecl(in.op).family == nn::OpFamily::Leaf;
+            const QString name = leaf ? QString::fromStdString(in.name) : d.arity == 1 ? QString("x") : QString(operand[k]);
+            ins << QString("%1 = %2").arg(name, shortTensorText(in.value));
+        }
+        text = tr("<b>%1</b> at %2 gives %3.").arg(QString::fromUtf8(d.symbol), ins.join(", "), shortTensorText(n.value));
+        for (int k = 0; k < d.arity; ++k) {
+            const nn::Node& in = graph_->node(n.inputs[size_t(k)]);
+            if (!in.requiresGrad) continue;
+            text += "<br>" + tr("Local derivative %1 = %2").arg(QString::fromUtf8(d.derivative[k]).toHtmlEscaped(), shortTensorText(graph_->localDerivative(i, k)));
+            if (n.gradReady)
+                text += tr("; upstream gradient %1; product <b>%2</b>").arg(shortTensorText(n.grad), shortTensorText(graph_->contribution(i, k)));
+        }
+        if (!n.gradReady) text += "<br>" + tr("The upstream gradient is not known yet: step backward to reach this node.");
+    }
+    const int bad = graph_->firstNonFinite();
+    if (bad == i) text += "<br><span style='color:#d62728'>" + tr("This is the first node whose value is NaN or inf: its inputs are outside the op's domain (e.g. log of a value ≤ 0, or 1/0).") + "</span>";
+    explain_->setText(text);
+}
+
+void StepperView::refresh()
+{
+    const int total = graph_ ? graph_->size() : 0;
+    int evaluated = 0;
+    if (graph_)
+        for (int i = 0; i < std::min(graph_->forwardCursor(), total); ++i)
+            evaluated += nn::opDecl(graph_->node(i).op).family != nn::OpFamily::Leaf;
+    progress_->setText(backwardComplete() ? tr("backward complete · %1 steps").arg(steps_)
+                       : forwardComplete() ? tr("forward complete · step backward")
+                                           : tr("forward: %1 nodes evaluated").arg(evaluated));
+    checkTable_->setRowCount(0);
+    if (backwardComplete()) {
+        checkTable_->setRowCount(checks_.size());
+        for (int r = 0; r < checks_.size(); ++r) {
+            const Check& c = checks_[r];
+            const QStringList cells {c.name, number(c.analytic), number(c.numeric), QString::number(c.relativeError, 'e', 1),
+                                     c.pass ? QString::fromUtf8("✔ pass") : QString::fromUtf8("✘ FAIL")};
+            for (int col = 0; col < cells.size(); ++col) {
+                auto* item = new QTableWidgetItem(cells[col]);
+                if (col == 4) item->setForeground(c.pass ? QColor(0x2e, 0x9e, 0x44) : QColor(0xd6, 0x27, 0x28));
+                checkTable_->setItem(r, col, item);
+            }
+        }
+    }
+    if (canvas_->selected() >= 0) explain(canvas_->selected());
+    canvas_->update();
+    emit stepped();
+}
+
+void StepperView::setUiScale(double scale)
+{
+    canvas_->setUiScale(scale);
+    QFont f = font();
+    f.setPointSizeF(QFont().pointSizeF() * scale);
+    setFont(f);
+}
+
+} // namespace views
