@@ -212,8 +212,9 @@ void MainWindow::connectSession()
         curves_->clear();
         updateRunActions();
     });
-    connect(session_, &TrainingSession::epochFinished, this, [this](const nn::EpochMetrics& m) {
-        curves_->addEpoch(m);
+    connect(session_, &TrainingSession::epochsFinished, this, [this](int from, const nn::EpochMetrics& m) {
+        const auto& h = session_->history();
+        curves_->addEpochs(h.data() + from, h.size() - size_t(from));
         metricsLabel_->setText(tr("epoch %1 · loss %2 · val acc %3").arg(m.epoch).arg(m.trainLoss, 0, 'f', 4).arg(m.valAccuracy, 0, 'f', 3));
     });
     connect(session_, &TrainingSession::progress, this, [this](int done, int total) {

@@ -30,6 +30,7 @@ void TrainingWorker::start(bool paused)
 {
     if (state_ != State::Idle) return;
     paused_ = paused;
+    pauseReported_ = paused;  // nothing has run yet: the watcher already has the initial weights
     state_ = paused ? State::Paused : State::Running;
     thread_ = std::thread([this] { loop(); });
 }
@@ -75,28 +76,41 @@ void TrainingWorker::wait()
     if (thread_.joinable()) thread_.join();
 }
 
+void TrainingWorker::reportStep()
+{
+    TrainEvent e;
+    e.type = TrainEvent::Type::Step;
+    e.step = {trainer_->result().steps, trainer_->result().epochs, trainer_->lastLoss(), 0};
+    e.params = trainer_->parameterSnapshot();
+    e.grads = trainer_->gradientSnapshot();
+    channel_.push(std::move(e));
+}
+
 void TrainingWorker::loop()
 {
     for (;;) {
         bool single = false;
         {
             std::unique_lock lock(mutex_);
+            if (paused_ && !cancel_ && pendingSteps_ == 0 && !pauseReported_) {
+                // Tell watchers exactly where the run stopped (step events are
+                // thinned out while running), with the weights to draw.
+                pauseReported_ = true;
+                lock.unlock();
+                reportStep();
+                lock.lock();
+            }
             wake_.wait(lock, [&] { return cancel_ || !paused_ || pendingSteps_ > 0; });
             if (cancel_) break;
             if (paused_) {
                 --pendingSteps_;
                 single = true;
+            } else {
+                pauseReported_ = false;
             }
         }
         const bool more = trainer_->step();
-        if (single) {  // a single step always reports its loss
-            TrainEvent e;
-            e.type = TrainEvent::Type::Step;
-            e.step = {trainer_->result().steps, trainer_->result().epochs, trainer_->lastLoss(), 0};
-            e.params = trainer_->parameterSnapshot();
-            e.grads = trainer_->gradientSnapshot();
-            channel_.push(std::move(e));
-        }
+        if (single) reportStep();  // a single step always reports its loss
         if (!more) break;
     }
     trainer_->cancel();  // no-op when training already ended by itself

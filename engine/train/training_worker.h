@@ -35,6 +35,7 @@ public:
 
 private:
     void loop();
+    void reportStep();  // a Step event with the current loss, weights and gradients
 
     std::unique_ptr<Trainer> trainer_;
     MetricsChannel channel_;
@@ -44,6 +45,7 @@ private:
     std::atomic<State> state_ {State::Idle};
     bool paused_ = false, cancel_ = false;
     int pendingSteps_ = 0;
+    bool pauseReported_ = false;  // one Step event per pause, with the exact step count
 };
 
 } // namespace nn

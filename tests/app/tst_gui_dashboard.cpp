@@ -48,12 +48,12 @@ private slots:
     {
         const QImage before = window->boundary()->boundaryImage();
         QVERIFY(!before.isNull());
-        window->setupPanel()->setEpochs(40);
+        window->setupPanel()->setEpochs(300);
         session()->setConfig(window->setupPanel()->trainConfig());
         session()->train();
         QTRY_VERIFY_WITH_TIMEOUT(session()->state() == TrainingSession::State::Finished, 20000);
-        QCOMPARE(window->curves()->pointCount(), 40);
-        QCOMPARE(int(session()->history().size()), 40);
+        QCOMPARE(window->curves()->pointCount(), 300);
+        QCOMPARE(int(session()->history().size()), 300);
         QVERIFY(window->boundary()->boundaryImage() != before);
         QVERIFY(window->boundary()->neuronCount() >= 16);
         QVERIFY(window->boundary()->neuronFormula(0).contains("tanh"));
@@ -63,7 +63,7 @@ private slots:
         for (const auto& row : window->confusion()->matrix())
             for (int c : row) total += c;
         QVERIFY(total > 0);
-        QVERIFY(session()->result().testAccuracy > 0.6);
+        QVERIFY(session()->result().testAccuracy > 0.9);  // the CLI reaches 1.0 with these settings
     }
 
     void exportsParse()
@@ -77,10 +77,10 @@ private slots:
         QFile f(csv);
         QVERIFY(f.open(QIODevice::ReadOnly));
         const QStringList lines = QString::fromUtf8(f.readAll()).trimmed().split('\n');
-        QCOMPARE(lines.size(), 41);  // header + 40 epochs
+        QCOMPARE(lines.size(), 301);  // header + 300 epochs
         QVERIFY(lines[0].startsWith("epoch,"));
         bool ok = false;
-        lines[40].split(',')[2].toDouble(&ok);
+        lines[300].split(',')[2].toDouble(&ok);
         QVERIFY(ok);
         QVERIFY(views::exportChart(*window->curves(), tmp.filePath("x.bmp")).contains("unknown format"));
         QCOMPARE(views::exportChart(*window->boundary(), tmp.filePath("b.png")), QString());

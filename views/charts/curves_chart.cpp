@@ -103,21 +103,37 @@ void CurvesChart::showHover(QLineSeries* series, const QPointF& p, bool state)
 void CurvesChart::clear()
 {
     epochs_.clear();
+    lossLo_ = INFINITY;
+    lossHi_ = -INFINITY;
     for (auto* s : {trainLoss_, valLoss_, trainAcc_, valAcc_}) s->clear();
     rescale();
 }
 
-void CurvesChart::addEpoch(const nn::EpochMetrics& m)
+void CurvesChart::addEpochs(const nn::EpochMetrics* first, size_t count)
 {
-    epochs_.push_back(m);
-    const double x = m.epoch;
-    auto add = [&](QLineSeries* s, double v) {
-        if (std::isfinite(v) && (!log_ || v > 0 || s == trainAcc_ || s == valAcc_)) s->append(x, v);
+    if (count == 0) return;
+    QList<QPointF> tl, vl, ta, va;
+    auto add = [&](QList<QPointF>& pts, double x, double v, bool isLoss) {
+        if (std::isfinite(v) && (!log_ || !isLoss || v > 0)) pts.append(QPointF(x, v));
     };
-    add(trainLoss_, m.trainLoss);
-    add(valLoss_, m.valLoss);
-    add(trainAcc_, m.trainAccuracy);
-    add(valAcc_, m.valAccuracy);
+    for (size_t i = 0; i < count; ++i) {
+        const nn::EpochMetrics& m = first[i];
+        epochs_.push_back(m);
+        const double x = m.epoch;
+        add(tl, x, m.trainLoss, true);
+        add(vl, x, m.valLoss, true);
+        add(ta, x, m.trainAccuracy, false);
+        add(va, x, m.valAccuracy, false);
+        for (double v : {m.trainLoss, m.valLoss})
+            if (std::isfinite(v) && v > 0) {
+                lossLo_ = std::min(lossLo_, v);
+                lossHi_ = std::max(lossHi_, v);
+            }
+    }
+    trainLoss_->append(tl);
+    valLoss_->append(vl);
+    trainAcc_->append(ta);
+    valAcc_->append(va);
     rescale();
 }
 
@@ -126,13 +142,7 @@ void CurvesChart::rescale()
     const double n = std::max<double>(1, epochs_.size());
     for (QChartView* v : {lossView_, accView_})
         for (auto* axis : v->chart()->axes(Qt::Horizontal)) axis->setRange(0, n);
-    double lo = INFINITY, hi = -INFINITY;
-    for (const auto& m : epochs_)
-        for (double v : {m.trainLoss, m.valLoss})
-            if (std::isfinite(v) && v > 0) {
-                lo = std::min(lo, v);
-                hi = std::max(hi, v);
-            }
+    double lo = lossLo_, hi = lossHi_;
     if (!std::isfinite(lo)) lo = 0.01, hi = 1.0;
     if (log_)
         lossYAttached_->setRange(std::max(lo * 0.8, 1e-6), hi * 1.25);
@@ -165,7 +175,7 @@ void CurvesChart::setLogScale(bool on)
     // Rebuild the series: a log axis cannot show zero or negative values.
     const auto copy = epochs_;
     clear();
-    for (const auto& m : copy) addEpoch(m);
+    addEpochs(copy.constData(), size_t(copy.size()));
     setUiScale(scale_);
 }
 

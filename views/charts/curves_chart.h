@@ -3,6 +3,7 @@
 // validation) per epoch, side by side. Hovering a point shows its epoch, step
 // and value; the loss axis can switch to a log scale. Exports PNG/SVG/CSV.
 #include <QWidget>
+#include <cmath>
 
 #include "engine/train/trainer.h"
 #include "views/charts/exportable.h"
@@ -23,7 +24,10 @@ public:
     explicit CurvesChart(QWidget* parent = nullptr);
 
     void clear();
-    void addEpoch(const nn::EpochMetrics& m);
+    void addEpoch(const nn::EpochMetrics& m) { addEpochs(&m, 1); }
+    // Appends `count` epochs and rescales once: a fast net finishes thousands of
+    // epochs between two polls, and per-point updates would swamp the UI thread.
+    void addEpochs(const nn::EpochMetrics* first, size_t count);
     void setLogScale(bool on);
     bool logScale() const { return log_; }
     void setUiScale(double scale);
@@ -51,6 +55,7 @@ private:
     QAbstractAxis* lossYAttached_ = nullptr;
     QCheckBox* logBox_ = nullptr;
     QVector<nn::EpochMetrics> epochs_;
+    double lossLo_ = INFINITY, lossHi_ = -INFINITY;  // positive finite losses seen so far
     bool log_ = false;
     double scale_ = 1.0;
     QString hoverText_;

@@ -179,18 +179,18 @@ void TrainingSession::poll()
     if (!worker_) return;
     bool newWeights = false;
     std::vector<nn::Tensor> params, grads;
+    const size_t epochsBefore = history_.size();
+    bool stepped = false;
     for (auto& e : worker_->channel().drain()) {
         switch (e.type) {
         case nn::TrainEvent::Type::Step:
             steps_ = e.step.step;
             lastLoss_ = e.step.loss;
-            emit stepped(steps_, lastLoss_);
+            stepped = true;
             break;
         case nn::TrainEvent::Type::Epoch:
             history_.push_back(e.epoch);
             steps_ = e.epoch.steps;
-            emit epochFinished(e.epoch);
-            emit progress(e.epoch.epoch, config_.epochs);
             break;
         case nn::TrainEvent::Type::Finished:
             result_ = e.result;
@@ -203,6 +203,13 @@ void TrainingSession::poll()
             grads = std::move(e.grads);
             newWeights = true;
         }
+    }
+    // Signals are coalesced per poll: the UI redraws at most once per tick however
+    // fast the worker runs.
+    if (stepped) emit this->stepped(steps_, lastLoss_);
+    if (history_.size() > epochsBefore) {
+        emit epochsFinished(int(epochsBefore), history_.back());
+        emit progress(history_.back().epoch, config_.epochs);
     }
     if (newWeights) applySnapshot(std::move(params), std::move(grads));  // only the latest is drawn
     if (result_.status != nn::TrainStatus::Running && state_ != State::Finished && !poll_.isActive()) {

@@ -71,7 +71,9 @@ signals:
     void dataChanged();
     void modelChanged();
     void stateChanged(State state);
-    void epochFinished(const nn::EpochMetrics& metrics);
+    // Once per poll, however many epochs ended since the last: history()[from..]
+    // are new, `latest` is the last of them.
+    void epochsFinished(int from, const nn::EpochMetrics& latest);
     void stepped(qint64 step, double loss);
     void snapshotChanged();  // new weights in viewModel()
     void finished(const nn::TrainResult& result);
