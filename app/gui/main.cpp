@@ -44,7 +44,9 @@ int main(int argc, char** argv)
     MainWindow window;
     const QStringList wh = cli.value(size).split('x');
     if (cli.isSet(screenshot) && wh.size() == 2) window.resize(wh[0].toInt(), wh[1].toInt());
-    if (cli.isSet(projector)) window.setProjectorMode(true);
+    // A screenshot shows what its flags ask for, not the projector setting left by
+    // the last session.
+    if (cli.isSet(projector) || cli.isSet(screenshot)) window.setProjectorMode(cli.isSet(projector));
     if (cli.value(page) == "stepper") {
         window.showPage(1);
         if (cli.isSet(screenshot)) {  // show the lecture example fully stepped, 1/x explained
