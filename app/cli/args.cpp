@@ -1,5 +1,8 @@
 #include "app/cli/args.h"
 
+#include <iomanip>
+#include <sstream>
+
 #include <cmath>
 #include <cstdlib>
 
@@ -39,6 +42,16 @@ std::string Args::required(const std::string& name) const
     return str(name);
 }
 
+namespace {
+// 0, 349, 0.9, 1e-12: as a person writes them, not std::to_string's 0.000000.
+std::string shortNumber(double v)
+{
+    std::ostringstream out;
+    out << std::setprecision(12) << v;
+    return out.str();
+}
+} // namespace
+
 double Args::number(const std::string& name, double fallback, double lo, double hi) const
 {
     if (!has(name)) return fallback;
@@ -48,7 +61,7 @@ double Args::number(const std::string& name, double fallback, double lo, double 
     if (s.empty() || *end != '\0' || !std::isfinite(v))
         throw nn::Error("option --" + name + " needs a number, got '" + s + "'");
     if (v < lo || v > hi)
-        throw nn::Error("option --" + name + " must be between " + std::to_string(lo) + " and " + std::to_string(hi)
+        throw nn::Error("option --" + name + " must be between " + shortNumber(lo) + " and " + shortNumber(hi)
                         + ", got " + s);
     return v;
 }

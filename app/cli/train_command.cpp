@@ -5,6 +5,7 @@
 
 #include "app/cli/args.h"
 #include "app/cli/commands.h"
+#include "app/cli/data_options.h"
 #include "app/cli/json_out.h"
 #include "engine/backend/kernel.h"
 #include "engine/core/error.h"
@@ -100,19 +101,7 @@ int train(const std::vector<std::string>& argv)
     config.seed = uint64_t(args.integer("seed", 1, 0, 2147483647));
     nn::cpu::setThreads(args.integer("threads", 1, 0, 1024));
 
-    nn::data::SourceOptions source;
-    source.twoD.points = args.integer("points", 500, 4, 10000000);
-    source.twoD.noise = args.number("noise", 0.1, 0.0, 10.0);
-    source.twoD.classes = args.integer("classes", 2, 2, 100);
-    source.twoD.seed = config.seed;
-    source.splitSeed = config.seed;
-    // Fashion-MNIST keeps its official 10k test set; 5000 of the 60k training
-    // images validate (as is customary), leaving 55k to train on.
-    const bool fashion = args.str("data") == "fashion-mnist";
-    source.validationFraction = args.number("val-fraction", fashion ? 5000.0 / 60000.0 : 0.15, 0.0, 0.9);
-    source.testFraction = args.number("test-fraction", 0.15, 0.0, 0.9);
-    source.limit = size_t(args.integer("limit", 0, 0, 100000000));
-    source.csv.labelColumn = args.str("label");
+    const nn::data::SourceOptions source = dataSourceOptions(args, config.seed);
 
     const nn::ModelSpec spec = nn::ModelSpec::fromFile(args.required("model"));
     const nn::data::Split data = nn::data::loadSource(args.required("data"), source);
