@@ -15,7 +15,8 @@ namespace {
 const char* kDevicesHelp =
     "usage: nnstudio-cli devices [--json] [--seconds X]\n"
     "  Lists the CPU (name, cores, vector ISA) and measures, for 1 thread and for every\n"
-    "  core, the peak sgemm GFLOP/s (a sweep of square sizes) and the memory bandwidth\n"
+    "  core, the FMA ceiling (independent vector FMAs on registers), the peak sgemm\n"
+    "  GFLOP/s (a sweep of square sizes) and the memory bandwidth\n"
     "  (a copy of buffers larger than the caches).\n"
     "  --seconds X   time spent measuring (2.5; 0.5 to 60)\n"
     "  --json        one JSON object, with \"final\": true\n";
@@ -37,6 +38,8 @@ int devices(const std::vector<std::string>& argv)
         nlohmann::json perThreads = nlohmann::json::array();
         for (const auto& p : peaks)
             perThreads.push_back({{"threads", p.threads},
+                                  {"fma_peak_gflops", p.fmaGflops},
+                                  {"gemm_efficiency", p.fmaGflops > 0 ? p.gflops / p.fmaGflops : 0.0},
                                   {"peak_gflops", p.gflops},
                                   {"peak_gemm_size", p.gemmSize},
                                   {"bandwidth_gbs", p.bandwidthGBs}});
@@ -49,7 +52,9 @@ int devices(const std::vector<std::string>& argv)
     std::cout << "cpu: " << cpu.name << ", " << cpu.cores << " cores, " << cpu.isa << '\n';
     for (const auto& p : peaks)
         std::cout << "  " << p.threads << (p.threads == 1 ? " thread:  " : " threads: ") << std::fixed
-                  << std::setprecision(1) << p.gflops << " GFLOP/s peak (sgemm " << p.gemmSize << "³), "
+                  << std::setprecision(1) << p.fmaGflops << " GFLOP/s FMA ceiling, " << p.gflops << " GFLOP/s sgemm ("
+                  << p.gemmSize << "³, " << std::setprecision(0) << 100.0 * p.gflops / std::max(1e-9, p.fmaGflops)
+                  << "% of the ceiling), " << std::setprecision(1)
                   << p.bandwidthGBs << " GB/s copy bandwidth\n";
     std::cout << "cuda: not built (this build has no CUDA backend)\n";
     return 0;

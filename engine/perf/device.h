@@ -16,6 +16,7 @@ struct CpuInfo {
 
 struct PeakPoint {
     int threads = 1;
+    double fmaGflops = 0;     // the arithmetic ceiling: independent vector FMAs, no memory
     double gflops = 0;        // best sgemm rate over the sweep
     int gemmSize = 0;         // the square size that reached it
     double bandwidthGBs = 0;  // copy: (bytes read + bytes written) / time
@@ -31,6 +32,10 @@ const std::vector<int>& gemmSweepSizes();
 double measureGemmPeak(int threads, double seconds, int* bestSize = nullptr);
 // GFLOP/s of one n×n×n sgemm through the engine's gemm (best of repeats within `seconds`).
 double measureGemm(int n, int threads, double seconds);
+// The FLOP/s the cores can do at all: chains of independent vector fused
+// multiply-adds on registers, `threads` threads, best of repeats within `seconds`.
+// What GEMM efficiency is measured against (sgemm / this).
+double measureFmaPeak(int threads, double seconds);
 // Copy bandwidth in GB/s over buffers much larger than the caches, split over
 // `threads` threads, best of repeats within about `seconds`.
 double measureBandwidth(int threads, double seconds);

@@ -1,6 +1,6 @@
 #include "engine/backend/cpu/gemm.h"
 
-#include <cblas.h>
+#include "engine/backend/cpu/blas.h"
 
 namespace nn::cpu {
 
@@ -40,8 +40,7 @@ void gemm(bool transA, bool transB, int m, int n, int k, float alpha, const floa
         smallGemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
         return;
     }
-    cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans, m, n,
-                k, alpha, a, lda, b, ldb, beta, c, ldc);
+    blas::sgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
 }
 
 } // namespace nn::cpu

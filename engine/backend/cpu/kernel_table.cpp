@@ -1,6 +1,6 @@
 // The CPU backend's kernel table: every OpKind must have both kernels (checked
 // once at start-up; leaves have none and are never dispatched).
-#include <cblas.h>
+#include "engine/backend/cpu/blas.h"
 #include <xmmintrin.h>
 
 #include "engine/backend/cpu/kernel_util.h"
@@ -53,9 +53,9 @@ bool savedShape(OpKind kind, const Shape* in, const Shape& out, Shape& saved)
 
 void setThreads(int threads)
 {
-    if (threads <= 0) threads = openblas_get_num_procs();
+    if (threads <= 0) threads = blas::processors();
     gThreads = threads;
-    openblas_set_num_threads(threads);
+    blas::setThreads(threads);
 }
 
 int threads() { return gThreads; }
