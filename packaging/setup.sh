@@ -12,6 +12,10 @@ packages=(
   # engine
   libeigen3-dev libopenblas-dev libopenblas0-pthread nlohmann-json3-dev zlib1g-dev
   libsqlite3-dev
+  # model export: ONNX's protobuf classes and checker
+  libonnx-dev libprotobuf-dev
+  # the ONNX tests run exported models in onnxruntime-node (npm, below)
+  nodejs
   # data: Fashion-MNIST IDX files under /usr/share/datasets/fashion-mnist
   dataset-fashion-mnist
   # Qt 6 (tests use Qt Test; the GUI uses Widgets, OpenGL, Charts, Svg)
@@ -41,4 +45,27 @@ if ((${#missing[@]})); then
   $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 else
   echo "setup: all packages present"
+fi
+
+# npm itself: Debian's package, unless the installed nodejs already brings it
+# (NodeSource's nodejs bundles npm and conflicts with Debian's npm package).
+if ! command -v npm >/dev/null 2>&1; then
+  echo "setup: installing npm"
+  SUDO=""
+  if [[ $(id -u) -ne 0 ]]; then SUDO="sudo"; fi
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends npm
+fi
+
+# onnxruntime for the ONNX export tests: the npm package onnxruntime-node at the
+# version tests/onnx/package-lock.json pins. --ignore-scripts skips its install
+# script, which only fetches GPU extras; the CPU library ships in the package.
+# Skipped when the pinned version is already there.
+onnx_dir="$(cd "$(dirname "$0")/../tests/onnx" && pwd)"
+want=$(node -p "require('$onnx_dir/package-lock.json').packages['node_modules/onnxruntime-node'].version")
+have=$(node -p "try { require('$onnx_dir/node_modules/onnxruntime-node/package.json').version } catch (e) { '' }")
+if [[ "$want" != "$have" ]]; then
+  echo "setup: installing onnxruntime-node $want (npm, into tests/onnx/node_modules)"
+  (cd "$onnx_dir" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error)
+else
+  echo "setup: onnxruntime-node $have present"
 fi

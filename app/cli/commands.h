@@ -9,5 +9,8 @@ namespace cli {
 int train(const std::vector<std::string>& args);
 int graph(const std::vector<std::string>& args);
 int devices(const std::vector<std::string>& args);
+int predict(const std::vector<std::string>& args);
+int eval(const std::vector<std::string>& args);
+int exportModel(const std::vector<std::string>& args);
 
 } // namespace cli

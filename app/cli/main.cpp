@@ -16,6 +16,9 @@ void usage(std::ostream& out)
            "  train --model SPEC.json --data NAME|FILE.csv [--epochs N --batch N --lr X\n"
            "        --optimizer sgd|momentum|adam --seed N --threads N --profile --json ...]\n"
            "  graph --expr \"FORMULA\" --set a=1,b=2 [--json]   step a formula's graph node by node\n"
+           "  predict --model MODEL.nnm --input FILE.csv [--json]   the model's output for each row\n"
+           "  eval --model MODEL.nnm --data NAME|FILE.csv [--json]  loss and accuracy on a data set\n"
+           "  export --model MODEL.nnm --onnx FILE.onnx   ONNX for other runtimes (checked before writing)\n"
            "  devices [--json]   the CPU and its measured peak GFLOP/s and memory bandwidth\n"
            "Run 'nnstudio-cli COMMAND --help' for a command's options.\n";
 }
@@ -34,6 +37,9 @@ int main(int argc, char** argv)
         if (command == "train") return cli::train(args);
         if (command == "graph") return cli::graph(args);
         if (command == "devices") return cli::devices(args);
+        if (command == "predict") return cli::predict(args);
+        if (command == "eval") return cli::eval(args);
+        if (command == "export") return cli::exportModel(args);
         std::cerr << "nnstudio-cli: unknown command '" << command << "'\n";
         usage(std::cerr);
         return 2;

@@ -9,6 +9,7 @@
 #include "app/cli/json_out.h"
 #include "engine/backend/kernel.h"
 #include "engine/core/error.h"
+#include "engine/io/model_file.h"
 #include "engine/perf/profiler.h"
 #include "engine/train/training_worker.h"
 
@@ -29,6 +30,8 @@ const char* kHelp =
     "  --label COLUMN  CSV label column (name or 0-based index; default the last)\n"
     "  --profile     per-op and per-layer profile of the training steps (calls, ms, GFLOP/s,\n"
     "                bytes moved, FLOP/byte); with --json one \"profile\" line per row\n"
+    "  --out MODEL.nnm  save the trained model (spec, weights, batch norm statistics) for\n"
+    "                predict, eval and export\n"
     "  --json        one JSON object per line; the last has \"final\": true\n";
 
 nlohmann::json epochJson(const nn::EpochMetrics& m)
@@ -82,7 +85,7 @@ int train(const std::vector<std::string>& argv)
     }
     args.allowOnly({"model", "data", "epochs", "batch", "lr", "optimizer", "momentum", "weight-decay", "schedule",
                     "patience", "seed", "threads", "device", "points", "noise", "classes", "val-fraction",
-                    "test-fraction", "limit", "label", "json", "help", "profile"});
+                    "test-fraction", "limit", "label", "json", "help", "profile", "out"});
     const bool json = args.has("json");
     const std::string device = args.str("device", "cpu");
     if (device == "cuda")
@@ -153,6 +156,14 @@ int train(const std::vector<std::string>& argv)
                           {"seconds", result.seconds},
                           {"samples_per_second", result.samplesPerSecond}};
     if (!result.message.empty()) final["message"] = result.message;
+    if (args.has("out") && result.status != nn::TrainStatus::Diverged) {
+        nn::io::ModelFileExtras extras;
+        extras.classNames = data.train.classNames;
+        extras.metadata = {{"data", args.str("data")}, {"seed", config.seed}, {"epochs", result.epochs},
+                           {"status", nn::statusName(result.status)}, {"test_accuracy", num(result.testAccuracy)}};
+        nn::io::saveModelFile(args.str("out"), model, extras);
+        final["model_file"] = args.str("out");
+    }
     if (json)
         emit(final);
     else
