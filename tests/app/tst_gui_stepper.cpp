@@ -5,6 +5,7 @@
 #include "app/gui/main_window.h"
 #include "views/stepper/graph_canvas.h"
 #include "views/stepper/stepper_view.h"
+#include "views/stepper/tensor_heatmap.h"
 
 class GuiStepper : public QObject {
     Q_OBJECT
@@ -98,6 +99,7 @@ private slots:
         QCOMPARE(bad, nodeOf(nn::OpKind::Log));
         stepper()->selectNode(bad);
         QVERIFY(stepper()->explanation().contains("NaN"));
+        QVERIFY2(stepper()->explanation().contains("log(0) = -inf"), qPrintable(stepper()->explanation()));
     }
 
     void tensorAndModelPresets()
@@ -105,6 +107,23 @@ private slots:
         stepper()->loadPreset(1);
         stepper()->runBackward();
         QVERIFY(stepper()->backwardComplete());
+        // c = sum(x*y + z): the product node is a 3×4 tensor with heat maps;
+        // element 5's chain rule: d(x*y)/dx = y there, times the upstream 1.
+        const int mul = nodeOf(nn::OpKind::Mul);
+        stepper()->selectNode(mul);
+        QVERIFY(stepper()->valueMap()->isVisible());
+        QCOMPARE(stepper()->valueMap()->elements(), qint64(12));
+        QCOMPARE(stepper()->gradientMap()->elements(), qint64(12));
+        stepper()->selectElement(5);
+        const nn::Node& y = stepper()->graph()->node(stepper()->findNode("y"));
+        const QString text = stepper()->explanation();
+        QVERIFY2(text.contains("Element 5 of 12") && text.contains(QString::number(y.value[5], 'f', 4)), qPrintable(text));
+        // Clicking the cell does the same.
+        const QRect cell = stepper()->valueMap()->rect();
+        QTest::mouseClick(stepper()->valueMap(), Qt::LeftButton, {}, QPoint(cell.width() / 8, cell.height() - 5));
+        QVERIFY(stepper()->valueMap()->selected() >= 8);  // bottom row
+        stepper()->selectNode(nodeOf(nn::OpKind::Sum));
+        QVERIFY(!stepper()->valueMap()->isVisible());  // a scalar: no heat map
         for (const auto& c : stepper()->checks()) QVERIFY2(c.pass, qPrintable(c.name));
         stepper()->loadPreset(2);
         QVERIFY(stepper()->errorText().isEmpty());

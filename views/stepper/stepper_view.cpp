@@ -19,6 +19,7 @@
 #include "engine/graph/rewrite.h"
 #include "engine/nn/model.h"
 #include "views/stepper/graph_canvas.h"
+#include "views/stepper/tensor_heatmap.h"
 #include "views/training/training_session.h"
 
 namespace views {
@@ -46,6 +47,38 @@ std::map<std::string, nn::Tensor> parseValues(const QString& text)
 }
 
 QString number(double v) { return QString::number(v, 'f', std::fabs(v) >= 100 ? 1 : 4); }
+
+// Why node `i`, the first to go non-finite, did: its op and the input values at
+// the first bad element (its inputs are still finite, or another node would be first).
+QString nanReason(const nn::Graph& g, int i)
+{
+    const nn::Node& n = g.node(i);
+    int64_t bad = 0;
+    while (bad < n.value.numel() && std::isfinite(n.value[bad])) ++bad;
+    if (bad == n.value.numel()) bad = 0;
+    auto in = [&](int k) -> double {
+        const nn::Tensor& t = g.node(n.inputs[size_t(k)]).value;
+        return t.numel() == n.value.numel() ? t[bad] : (t.numel() == 1 ? t[0] : NAN);
+    };
+    const QString at = n.value.numel() > 1 ? QObject::tr(" (element %1)").arg(bad) : QString();
+    const double out = n.value[bad];
+    const QString outText = std::isnan(out) ? "NaN" : out > 0 ? "+inf" : "-inf";
+    QString why;
+    switch (n.op) {
+    case nn::OpKind::Log:
+        why = in(0) == 0 ? QObject::tr("log(0) = -inf: the logarithm's input reached exactly 0")
+                         : QObject::tr("log of %1 is undefined: the logarithm needs an input > 0").arg(number(in(0)));
+        break;
+    case nn::OpKind::Reciprocal: why = QObject::tr("1/x at x = %1: division by zero").arg(number(in(0))); break;
+    case nn::OpKind::Div: why = QObject::tr("a/b with a = %1, b = %2: division by zero").arg(number(in(0)), number(in(1))); break;
+    case nn::OpKind::Exp: why = QObject::tr("exp(%1) overflows float32 (largest is about exp(88.7))").arg(number(in(0))); break;
+    case nn::OpKind::Pow: why = QObject::tr("a**b with a = %1, b = %2: a negative base needs a whole exponent, and 0 a positive one").arg(number(in(0)), number(in(1))); break;
+    default:
+        why = QObject::tr("its inputs are finite but the result is not: they are outside the op's domain or too large for float32");
+    }
+    return QObject::tr("NaN starts here: this node is the first whose value is %1%2. Why: %3. Every node after it inherits the %1.")
+        .arg(outText, at, why);
+}
 
 } // namespace
 
@@ -103,6 +136,14 @@ StepperView::StepperView(TrainingSession* session, QWidget* parent) : QWidget(pa
                                "(f(x+h) − f(x−h)) / 2h; they should agree to about 1%"));
     checkTable_->setEditTriggers(QAbstractItemView::NoEditTriggers);
     canvas_ = new GraphCanvas;
+    valueMap_ = new TensorHeatmap(tr("value"));
+    gradMap_ = new TensorHeatmap(tr("gradient"));
+    maps_ = new QWidget;
+    auto* mapsLayout = new QHBoxLayout(maps_);
+    mapsLayout->setContentsMargins(0, 0, 0, 0);
+    mapsLayout->addWidget(valueMap_);
+    mapsLayout->addWidget(gradMap_);
+    maps_->hide();
 
     auto* top = new QGridLayout;
     auto* pl = new QLabel(tr("&Preset"));
@@ -127,6 +168,7 @@ StepperView::StepperView(TrainingSession* session, QWidget* parent) : QWidget(pa
     controls->addWidget(progress_);
     auto* side = new QVBoxLayout;
     side->addWidget(explain_);
+    side->addWidget(maps_, 1);
     side->addWidget(checkTable_, 1);
     auto* sideWidget = new QWidget;
     sideWidget->setLayout(side);
@@ -147,7 +189,12 @@ StepperView::StepperView(TrainingSession* session, QWidget* parent) : QWidget(pa
     connect(formula_, &QLineEdit::returnPressed, this, [this] { setFormula(formula_->text(), values_->text()); });
     connect(values_, &QLineEdit::returnPressed, this, [this] { setFormula(formula_->text(), values_->text()); });
     connect(collapse_, &QCheckBox::toggled, this, &StepperView::setCollapsed);
-    connect(canvas_, &GraphCanvas::nodeClicked, this, &StepperView::explain);
+    connect(canvas_, &GraphCanvas::nodeClicked, this, [this](int node) {
+        element_ = -1;
+        explain(node);
+    });
+    connect(valueMap_, &TensorHeatmap::elementClicked, this, &StepperView::selectElement);
+    connect(gradMap_, &TensorHeatmap::elementClicked, this, &StepperView::selectElement);
     loadPreset(0);
 }
 
@@ -349,7 +396,43 @@ int StepperView::findNode(const QString& name) const
 void StepperView::selectNode(int node)
 {
     canvas_->setSelected(node);
+    element_ = -1;
     explain(node);
+}
+
+void StepperView::selectElement(int64_t element)
+{
+    element_ = element;
+    if (canvas_->selected() >= 0) explain(canvas_->selected());
+}
+
+QString StepperView::explainElement(int i, int64_t e) const
+{
+    const nn::Node& n = graph_->node(i);
+    const nn::OpDecl& d = nn::opDecl(n.op);
+    const int64_t count = n.value.numel();
+    QString text = "<br><b>" + tr("Element %1 of %2").arg(e).arg(count) + "</b>: " + tr("value %1").arg(number(n.value[e]));
+    if (!n.gradReady) return text + tr("; its gradient is not known yet.");
+    const double g = n.grad[e];
+    text += tr("; upstream gradient %1").arg(number(g));
+    if (d.family == nn::OpFamily::Leaf) return text + ".";
+    for (int k = 0; k < d.arity; ++k) {
+        const nn::Node& in = graph_->node(n.inputs[size_t(k)]);
+        if (!in.requiresGrad) continue;
+        const nn::Tensor local = graph_->localDerivative(i, k);
+        const nn::Tensor product = graph_->contribution(i, k);
+        const QString name = d.arity == 1 ? QString("x") : QString(QChar('a' + k));
+        if (local.defined() && local.numel() == count && product.defined() && product.numel() == count) {
+            text += "<br>" + tr("d out[%1] / d %2[%1] = %3; × upstream %4 = <b>%5</b>")
+                                 .arg(e)
+                                 .arg(name, number(local[e]), number(g), number(product[e]));
+        } else {
+            text += "<br>" + tr("Input %1 is not elementwise-linked (%2): every output element feeds many of its "
+                                "elements; its gradient sums those chain-rule products.")
+                                 .arg(name, QString::fromUtf8(d.derivative[k]).toHtmlEscaped());
+        }
+    }
+    return text;
 }
 
 QString StepperView::explanation() const { return explain_->text(); }
@@ -386,7 +469,17 @@ void StepperView::explain(int i)
         if (!n.gradReady) text += "<br>" + tr("The upstream gradient is not known yet: step backward to reach this node.");
     }
     const int bad = graph_->firstNonFinite();
-    if (bad == i) text += "<br><span style='color:#d62728'>" + tr("This is the first node whose value is NaN or inf: its inputs are outside the op's domain (e.g. log of a value ≤ 0, or 1/0).") + "</span>";
+    if (bad == i) text += "<br><span style='color:#d62728'>" + nanReason(*graph_, i) + "</span>";
+    const bool evaluated = d.family == nn::OpFamily::Leaf || i < graph_->forwardCursor();
+    const bool tensor = evaluated && n.value.defined() && n.value.numel() > 1;
+    maps_->setVisible(tensor);
+    if (tensor) {
+        valueMap_->setTensor(n.value);
+        gradMap_->setTensor(n.gradReady ? n.grad : nn::Tensor(), tr("not known yet: step backward to reach this node"));
+        valueMap_->setSelected(element_);
+        gradMap_->setSelected(element_);
+        if (element_ >= 0 && element_ < n.value.numel()) text += explainElement(i, element_);
+    }
     explain_->setText(text);
 }
 

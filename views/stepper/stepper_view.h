@@ -18,6 +18,7 @@ class QPushButton;
 namespace views {
 
 class GraphCanvas;
+class TensorHeatmap;
 class TrainingSession;
 
 class StepperView : public QWidget {
@@ -50,6 +51,11 @@ public:
     int findNode(const QString& name) const;
     void selectNode(int node);
     QString explanation() const;
+    // For tensor nodes: one element of the selected node, its scalar chain rule
+    // added to the explanation (-1: none). The heat maps show the whole tensors.
+    void selectElement(int64_t element);
+    TensorHeatmap* valueMap() const { return valueMap_; }
+    TensorHeatmap* gradientMap() const { return gradMap_; }
     GraphCanvas* canvas() const { return canvas_; }
     // variable name -> (analytic, numeric, relative error, pass)
     struct Check {
@@ -68,6 +74,7 @@ private:
     void refresh();
     void updateChecks();
     void explain(int node);
+    QString explainElement(int node, int64_t element) const;
 
     TrainingSession* session_;
     nn::Expression expression_;          // kept for collapse/expand
@@ -86,6 +93,10 @@ private:
     QLabel* progress_;
     QTableWidget* checkTable_;
     GraphCanvas* canvas_;
+    QWidget* maps_;            // the two heat maps, shown for tensor nodes only
+    TensorHeatmap* valueMap_;
+    TensorHeatmap* gradMap_;
+    int64_t element_ = -1;
 };
 
 } // namespace views
