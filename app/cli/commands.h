@@ -9,6 +9,7 @@ namespace cli {
 int train(const std::vector<std::string>& args);
 int graph(const std::vector<std::string>& args);
 int devices(const std::vector<std::string>& args);
+int runs(const std::vector<std::string>& args);  // the run history: list, show, compare, export-csv
 int predict(const std::vector<std::string>& args);
 int eval(const std::vector<std::string>& args);
 int exportModel(const std::vector<std::string>& args);

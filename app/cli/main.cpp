@@ -19,6 +19,7 @@ void usage(std::ostream& out)
            "  predict --model MODEL.nnm --input FILE.csv [--json]   the model's output for each row\n"
            "  eval --model MODEL.nnm --data NAME|FILE.csv [--json]  loss and accuracy on a data set\n"
            "  export --model MODEL.nnm --onnx FILE.onnx   ONNX for other runtimes (checked before writing)\n"
+           "  runs list|show RUN|compare RUN RUN|export-csv RUN [--store FILE --json]   the run history\n"
            "  devices [--json]   the CPU and its measured peak GFLOP/s and memory bandwidth\n"
            "Run 'nnstudio-cli COMMAND --help' for a command's options.\n";
 }
@@ -37,6 +38,7 @@ int main(int argc, char** argv)
         if (command == "train") return cli::train(args);
         if (command == "graph") return cli::graph(args);
         if (command == "devices") return cli::devices(args);
+        if (command == "runs") return cli::runs(args);
         if (command == "predict") return cli::predict(args);
         if (command == "eval") return cli::eval(args);
         if (command == "export") return cli::exportModel(args);

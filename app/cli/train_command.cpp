@@ -7,6 +7,7 @@
 #include "app/cli/commands.h"
 #include "app/cli/data_options.h"
 #include "app/cli/json_out.h"
+#include "app/cli/train_store.h"
 #include "engine/backend/kernel.h"
 #include "engine/core/error.h"
 #include "engine/io/model_file.h"
@@ -80,12 +81,13 @@ int train(const std::vector<std::string>& argv)
 {
     const Args args(argv, {"json", "help", "profile"});
     if (args.has("help")) {
-        std::cout << kHelp;
+        std::cout << kHelp << kStoreHelp;
         return 0;
     }
     args.allowOnly({"model", "data", "epochs", "batch", "lr", "optimizer", "momentum", "weight-decay", "schedule",
                     "patience", "seed", "threads", "device", "points", "noise", "classes", "val-fraction",
-                    "test-fraction", "limit", "label", "json", "help", "profile", "out"});
+                    "test-fraction", "limit", "label", "json", "help", "profile", "out",
+                    "store", "snapshot-every", "run-name", "branch-from"});
     const bool json = args.has("json");
     const std::string device = args.str("device", "cpu");
     if (device == "cuda")
@@ -104,10 +106,13 @@ int train(const std::vector<std::string>& argv)
     config.seed = uint64_t(args.integer("seed", 1, 0, 2147483647));
     nn::cpu::setThreads(args.integer("threads", 1, 0, 1024));
 
-    const nn::data::SourceOptions source = dataSourceOptions(args, config.seed);
+    nn::data::SourceOptions source = dataSourceOptions(args, config.seed);
+    auto branch = loadBranch(args);  // --branch-from: the parent run's model, data and settings
+    if (branch) applyBranch(args, *branch, config, source);
+    const std::string dataName = branch ? branch->parent.dataset : args.required("data");
 
-    const nn::ModelSpec spec = nn::ModelSpec::fromFile(args.required("model"));
-    const nn::data::Split data = nn::data::loadSource(args.required("data"), source);
+    const nn::ModelSpec spec = branch ? branchSpec(*branch) : nn::ModelSpec::fromFile(args.required("model"));
+    const nn::data::Split data = nn::data::loadSource(dataName, source);
     nn::Model model(spec, data.train.sampleShape, data.train.numClasses);
 
     if (json)
@@ -121,6 +126,7 @@ int train(const std::vector<std::string>& argv)
     nn::perf::Profiler profiler;
     auto trainer = std::make_unique<nn::Trainer>(model, data, config);
     if (args.has("profile")) trainer->setProfiler(&profiler);
+    const auto recording = Recording::start(args, spec, dataName, config, source, branch, *trainer, json);
     nn::TrainingWorker worker(std::move(trainer));
     worker.start();
     nn::TrainResult result;
@@ -156,6 +162,7 @@ int train(const std::vector<std::string>& argv)
                           {"seconds", result.seconds},
                           {"samples_per_second", result.samplesPerSecond}};
     if (!result.message.empty()) final["message"] = result.message;
+    if (recording) recording->finish(result, args.has("profile") ? &profiler : nullptr, final);
     if (args.has("out") && result.status != nn::TrainStatus::Diverged) {
         nn::io::ModelFileExtras extras;
         extras.classNames = data.train.classNames;

@@ -146,6 +146,7 @@ bool Trainer::step()
     position_ += size_t(n);
     trainSeconds_ += std::chrono::duration<double>(Clock::now() - t0).count();
     if (profiler_) profiler_->recordStep(since(t0));
+    if (recordStep) recordStep({result_.steps, epoch_, double(loss), lr_});
     if (onStep && config_.stepEventEvery > 0 && result_.steps % config_.stepEventEvery == 0)
         onStep({result_.steps, epoch_, double(loss), lr_});
     if (position_ >= order_.size()) endEpoch();
@@ -185,6 +186,7 @@ void Trainer::endEpoch()
     result_.epochs = epoch_;
     result_.last = m;
     if (onEpoch) onEpoch(m);
+    if (recordEpoch) recordEpoch(m);
 
     if (config_.patience > 0 && data_.validation.size()) {
         if (epoch_ == 1 || m.valLoss < bestValLoss_) {
@@ -241,6 +243,54 @@ std::vector<Tensor> Trainer::gradientSnapshot() const
     if (lastSlot_)
         for (const Tensor* g : lastSlot_->grads) out.push_back(g->clone());
     return out;
+}
+
+TrainerCheckpoint Trainer::checkpoint() const
+{
+    TrainerCheckpoint c;
+    c.epochs = epoch_;
+    c.steps = result_.steps;
+    c.params = parameterSnapshot();
+    for (const auto& b : model_.buffers()) c.buffers.push_back(b.value.clone());
+    for (const auto& t : optimizer_->state()) c.optimizer.push_back(t.clone());
+    return c;
+}
+
+void Trainer::restore(const TrainerCheckpoint& c)
+{
+    if (result_.steps != 0 || position_ != 0 || epoch_ != 0)
+        throw Error("a checkpoint can only be restored before the first training step");
+    auto fits = [](const std::vector<Tensor>& have, const std::vector<Tensor>& from, const char* what) {
+        if (have.size() != from.size())
+            throw Error(std::string("the snapshot holds ") + std::to_string(from.size()) + " " + what + ", this model has "
+                        + std::to_string(have.size()));
+        for (size_t i = 0; i < have.size(); ++i)
+            if (have[i].numel() != from[i].numel())
+                throw Error(std::string("the snapshot's ") + what + " #" + std::to_string(i) + " has shape "
+                            + from[i].shape().str() + ", this model's has " + have[i].shape().str());
+    };
+    fits(params_, c.params, "parameters");
+    std::vector<Tensor> buffers;
+    for (auto& b : model_.buffers()) buffers.push_back(b.value);
+    fits(buffers, c.buffers, "buffers");
+    if (c.epochs < 0 || c.steps < 0) throw Error("a checkpoint's epoch and step counts cannot be negative");
+    if (c.epochs >= config_.epochs)
+        throw Error("the snapshot was taken after epoch " + std::to_string(c.epochs) + ", so the run must train for more than "
+                    + std::to_string(c.epochs) + " epochs (now " + std::to_string(config_.epochs) + ")");
+    for (size_t i = 0; i < params_.size(); ++i) params_[i].copyFrom(c.params[i]);
+    for (size_t i = 0; i < buffers.size(); ++i) buffers[i].copyFrom(c.buffers[i]);
+    if (!c.optimizer.empty()) {
+        std::vector<Tensor> state;
+        for (const auto& t : c.optimizer) state.push_back(t.clone());
+        optimizer_->setState(state);
+    }
+    for (int e = 0; e < c.epochs; ++e) rng_.shuffle(order_);
+    epoch_ = c.epochs;
+    result_.epochs = c.epochs;
+    result_.steps = c.steps;
+    result_.bestEpoch = c.epochs;
+    bestValLoss_ = std::numeric_limits<double>::infinity();
+    bestParams_ = parameterSnapshot();
 }
 
 void Trainer::cancel()

@@ -53,6 +53,14 @@ struct Evaluation {
     int64_t samples = 0;
 };
 
+// Everything a run needs to go on from the end of an epoch (rewind and branch):
+// deep copies of the parameters, the model's buffers and the optimizer state.
+struct TrainerCheckpoint {
+    int epochs = 0;     // completed epochs
+    int64_t steps = 0;  // completed steps
+    std::vector<Tensor> params, buffers, optimizer;
+};
+
 enum class TrainStatus { Running, Completed, EarlyStopped, Diverged, Cancelled };
 const char* statusName(TrainStatus s);
 
@@ -91,6 +99,21 @@ public:
     std::vector<Tensor> gradientSnapshot() const;
     const TrainConfig& config() const { return config_; }
     Model& model() { return model_; }
+
+    // Rewind and branch. checkpoint() deep-copies the state at an epoch boundary (or
+    // before the first step). restore() puts one into a fresh trainer, before its
+    // first step, and replays the data shuffles of the completed epochs, so with the
+    // same config the run goes on as the original did (dropout masks aside). An empty
+    // `optimizer` starts the optimizer afresh (e.g. the branch changed optimizer).
+    // Throws nn::Error when the checkpoint does not fit this model.
+    TrainerCheckpoint checkpoint() const;
+    void restore(const TrainerCheckpoint& c);
+
+    // One more observer of every step and of every epoch's end, on the training
+    // thread (onStep/onEpoch belong to the TrainingWorker): for a run store. They
+    // must not block; recordEpoch may call checkpoint().
+    std::function<void(const StepMetrics&)> recordStep;
+    std::function<void(const EpochMetrics&)> recordEpoch;
 
     // Times every kernel of the training graphs, the batch copy, the metrics and the
     // optimizer update into `profiler` (not owned; nullptr = off, the default).

@@ -1,0 +1,518 @@
+// The run store's file handling: a new file's schema and pragmas, the v1 -> v2
+// migration of a file built by hand as version 1 wrote it, refusing files that are
+// not ours / newer / damaged without changing a byte, transactions, branch links,
+// and runs left "running" by a dead process coming back as interrupted.
+#include <QtTest/QtTest>
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <QCryptographicHash>
+#include <QFile>
+#include <QFileInfo>
+#include <QTemporaryDir>
+
+#include <cmath>
+
+#include "engine/core/error.h"
+#include "engine/store/run_store.h"
+#include "engine/store/sqlite.h"
+
+using namespace nn;
+using namespace nn::store;
+
+namespace {
+
+// The schema exactly as version 1 wrote it (kept here on purpose: the test must not
+// follow later edits of the engine's copy).
+const char* kV1 = R"sql(
+CREATE TABLE runs(
+  id INTEGER PRIMARY KEY, name TEXT NOT NULL, created REAL NOT NULL,
+  model_name TEXT NOT NULL DEFAULT '', spec TEXT NOT NULL, hyper TEXT NOT NULL,
+  dataset TEXT NOT NULL, dataset_params TEXT NOT NULL DEFAULT '{}', seed INTEGER NOT NULL,
+  device TEXT NOT NULL, status TEXT NOT NULL, message TEXT NOT NULL DEFAULT '',
+  parent_id INTEGER REFERENCES runs(id) ON DELETE SET NULL, parent_step INTEGER);
+CREATE INDEX runs_parent ON runs(parent_id);
+CREATE TABLE epoch_metrics(
+  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+  epoch INTEGER NOT NULL, step INTEGER NOT NULL,
+  train_loss REAL, train_accuracy REAL, val_loss REAL, val_accuracy REAL, lr REAL, seconds REAL,
+  PRIMARY KEY(run_id, epoch)) WITHOUT ROWID;
+CREATE TABLE step_metrics(
+  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+  step INTEGER NOT NULL, epoch INTEGER NOT NULL, loss REAL, lr REAL,
+  PRIMARY KEY(run_id, step)) WITHOUT ROWID;
+CREATE TABLE snapshots(
+  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+  step INTEGER NOT NULL, epoch INTEGER NOT NULL, has_optimizer INTEGER NOT NULL, data BLOB NOT NULL,
+  PRIMARY KEY(run_id, step));
+CREATE TABLE timings(
+  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+  name TEXT NOT NULL, seconds REAL NOT NULL, calls INTEGER NOT NULL DEFAULT 0,
+  flops REAL NOT NULL DEFAULT 0, bytes REAL NOT NULL DEFAULT 0,
+  PRIMARY KEY(run_id, name));
+PRAGMA application_id = 1313755988;  -- 0x4E4E5354, "NNST"
+PRAGMA user_version = 1;
+INSERT INTO runs(id, name, created, model_name, spec, hyper, dataset, seed, device, status)
+  VALUES (1, 'old run', 1700000000, 'spiral-mlp', '{"name":"spiral-mlp","layers":[]}', '{"lr":0.03}', 'spiral', 1, 'cpu', 'completed'),
+         (2, 'old crash', 1700000100, 'spiral-mlp', '{"name":"spiral-mlp","layers":[]}', '{"lr":0.1}', 'spiral', 2, 'cpu', 'running');
+INSERT INTO epoch_metrics VALUES (1, 1, 35, 0.9, 0.50, 0.95, 0.55, 0.03, 0.1),
+                                 (1, 2, 70, 0.5, 0.80, 0.60, 0.85, 0.03, 0.2),
+                                 (1, 3, 105, 0.3, 0.90, 0.40, 0.83, 0.03, 0.3);
+INSERT INTO step_metrics VALUES (1, 10, 0, 1.0, 0.03), (1, 110, 3, 0.2, 0.03);
+)sql";
+
+QByteArray fileBytes(const QString& path)
+{
+    QFile f(path);
+    if (!f.open(QIODevice::ReadOnly)) return {};
+    return f.readAll();
+}
+
+struct FileState {
+    QByteArray bytes;
+    QDateTime modified;
+    bool operator==(const FileState& o) const { return bytes == o.bytes && modified == o.modified; }
+};
+FileState state(const QString& path) { return {fileBytes(path), QFileInfo(path).lastModified()}; }
+
+NewRun sampleRun(const std::string& name = "run")
+{
+    NewRun r;
+    r.name = name;
+    r.spec = {{"name", "spiral-mlp"},
+              {"input", {{"shape", {2}}}},
+              {"layers", {{{"id", "h1"}, {"type", "dense"}, {"units", 16}, {"activation", "tanh"}}}},
+              {"loss", "softmax_cross_entropy"}};
+    r.hyper = {{"epochs", 10}, {"lr", 0.03}, {"optimizer", "adam"}};
+    r.dataset = "spiral";
+    r.datasetParams = {{"points", 500}};
+    r.seed = 7;
+    return r;
+}
+
+EpochMetrics epoch(int e, double valAcc)
+{
+    EpochMetrics m;
+    m.epoch = e;
+    m.steps = e * 35;
+    m.trainLoss = 1.0 / e;
+    m.trainAccuracy = 0.5;
+    m.valLoss = 1.0;
+    m.valAccuracy = valAcc;
+    m.lr = 0.03f;
+    m.seconds = 0.01 * e;
+    return m;
+}
+
+// The error `fn` throws, or "" when it does not.
+template <class F> QString errorOf(F fn)
+{
+    try {
+        fn();
+    } catch (const Error& e) {
+        return QString::fromStdString(e.what());
+    }
+    return {};
+}
+
+} // namespace
+
+class StoreTest : public QObject {
+    Q_OBJECT
+private slots:
+    void newFileHasSchemaAndPragmas();
+    void writesAndReadsARun();
+    void migratesAVersion1File();
+    void failedMigrationChangesNothing();
+    void refusesForeignFiles();
+    void refusesANewerFile();
+    void refusesADamagedFile();
+    void writesAreTransactions();
+    void branchesLinkToTheirParent();
+    void deadWritersRunsAreInterrupted();
+    void readOnlyReportsInterruptedWithoutWriting();
+    void snapshotsRoundTripAndRejectDamage();
+};
+
+void StoreTest::newFileHasSchemaAndPragmas()
+{
+    QTemporaryDir dir;
+    const std::string path = (dir.path() + "/sub/folder/runs.sqlite").toStdString();  // folders created
+    {
+        RunStore s(path);
+        QCOMPARE(s.foundVersion(), 0);
+        QCOMPARE(s.runCount(), int64_t(0));
+        QCOMPARE(QString::fromStdString(s.integrityCheck()), QString("ok"));
+    }
+    sql::Db db(path, 0x00000002 /* SQLITE_OPEN_READWRITE */);
+    QCOMPARE(db.scalar("PRAGMA user_version"), int64_t(kSchemaVersion));
+    QCOMPARE(db.scalar("PRAGMA application_id"), int64_t(kApplicationId));
+    sql::Stmt j(db, "PRAGMA journal_mode");
+    QVERIFY(j.step());
+    QCOMPARE(QString::fromStdString(j.text(0)), QString("wal"));
+    // Reopening an up-to-date file migrates nothing.
+    RunStore again(path);
+    QCOMPARE(again.foundVersion(), kSchemaVersion);
+}
+
+void StoreTest::writesAndReadsARun()
+{
+    QTemporaryDir dir;
+    const std::string path = (dir.path() + "/runs.sqlite").toStdString();
+    RunStore s(path);
+    const int64_t id = s.createRun(sampleRun("first"));
+    std::vector<StepMetrics> steps;
+    for (int i = 1; i <= 100; ++i) steps.push_back({i, (i - 1) / 35, 1.0 / i, 0.03f});
+    s.addMetrics(id, steps, {epoch(1, 0.6), epoch(2, 0.8), epoch(3, 0.7)});
+    s.addTimings(id, {{"train", 1.5, 100, 0, 0}});
+    s.finishRun(id, "completed", "", 1.5);
+    s.setNotes(id, "lr too high?");
+
+    const RunInfo r = s.run(id);
+    QCOMPARE(QString::fromStdString(r.name), QString("first"));
+    QCOMPARE(QString::fromStdString(r.status), QString("completed"));
+    QCOMPARE(QString::fromStdString(r.modelName), QString("spiral-mlp"));
+    QCOMPARE(QString::fromStdString(r.notes), QString("lr too high?"));
+    QCOMPARE(r.seed, uint64_t(7));
+    QCOMPARE(r.epochs, 3);
+    QCOMPARE(r.steps, int64_t(105));
+    QCOMPARE(r.bestAccuracy, 0.8);
+    QCOMPARE(r.seconds, 1.5);
+    QVERIFY(r.ended >= r.created && r.created > 1.6e9);
+    QCOMPARE(r.hyper["lr"].get<double>(), 0.03);
+    QCOMPARE(r.spec["layers"][0]["id"].get<std::string>(), std::string("h1"));
+    QCOMPARE(s.steps(id).size(), size_t(100));
+    QCOMPARE(s.steps(id)[41].loss, 1.0 / 42);
+    const auto e = s.epochs(id);
+    QCOMPARE(e.size(), size_t(3));
+    QCOMPARE(e[1].valAccuracy, 0.8);
+    QCOMPARE(e[2].steps, int64_t(105));
+    QCOMPARE(s.timings(id).size(), size_t(1));
+    QCOMPARE(s.resolve("first"), id);
+    QCOMPARE(s.resolve(std::to_string(id)), id);
+    QVERIFY(errorOf([&] { s.resolve("nope"); }).contains("no run 'nope'"));
+    s.createRun(sampleRun("first"));
+    QVERIFY(errorOf([&] { s.resolve("first"); }).contains("several runs"));
+    QVERIFY(errorOf([&] { s.finishRun(id, "exploded", "", 0); }).contains("not a final run status"));
+    QCOMPARE(s.list().size(), size_t(2));
+    QCOMPARE(s.list().front().id, id + 1);  // newest first
+    // NaN (no validation set) is stored as NULL and read back as NaN.
+    EpochMetrics noVal = epoch(4, std::nan(""));
+    s.addMetrics(id, {}, {noVal});
+    QVERIFY(std::isnan(s.epochs(id).back().valAccuracy));
+    QCOMPARE(s.run(id).bestAccuracy, 0.8);
+}
+
+void StoreTest::migratesAVersion1File()
+{
+    QTemporaryDir dir;
+    const std::string path = (dir.path() + "/v1.sqlite").toStdString();
+    {
+        sql::Db db(path, 0x00000002 | 0x00000004);  // READWRITE | CREATE
+        db.exec(kV1);
+    }
+    RunStore s(path);
+    QCOMPARE(s.foundVersion(), 1);
+    {
+        sql::Db db(path, 0x00000001);  // READONLY
+        QCOMPARE(db.scalar("PRAGMA user_version"), int64_t(2));
+    }
+    const RunInfo old = s.run(1);
+    QCOMPARE(QString::fromStdString(old.name), QString("old run"));
+    QCOMPARE(old.epochs, 3);               // summary columns backfilled from the metrics
+    QCOMPARE(old.steps, int64_t(110));
+    QCOMPARE(old.bestAccuracy, 0.85);
+    QCOMPARE(old.seconds, 0.3);
+    QCOMPARE(QString::fromStdString(old.notes), QString());
+    QCOMPARE(s.epochs(1).size(), size_t(3));
+    QCOMPARE(s.steps(1).size(), size_t(2));
+    // v1 could not tell a live writer from a dead one: its running run is interrupted.
+    QCOMPARE(QString::fromStdString(s.run(2).status), QString("interrupted"));
+    // The new columns work, and new runs go on from the old ids.
+    s.setNotes(1, "from the old days");
+    QCOMPARE(QString::fromStdString(s.run(1).notes), QString("from the old days"));
+    QCOMPARE(s.createRun(sampleRun()), int64_t(3));
+    QCOMPARE(QString::fromStdString(s.integrityCheck()), QString("ok"));
+}
+
+void StoreTest::failedMigrationChangesNothing()
+{
+    // A v1 file someone edited by hand so that the migration cannot apply: the
+    // migration is one transaction, so the file stays a consistent v1 file.
+    QTemporaryDir dir;
+    const std::string path = (dir.path() + "/v1.sqlite").toStdString();
+    {
+        sql::Db db(path, 0x00000002 | 0x00000004);
+        db.exec(kV1);
+        db.exec("CREATE TABLE runs_created_clash(x); CREATE INDEX runs_created ON runs_created_clash(x);");
+    }
+    const QString err = errorOf([&] { RunStore s(path); });
+    QVERIFY2(err.contains("runs_created"), qPrintable(err));
+    sql::Db db(path, 0x00000001);
+    QCOMPARE(db.scalar("PRAGMA user_version"), int64_t(1));
+    QCOMPARE(db.scalar("SELECT COUNT(*) FROM pragma_table_info('runs') WHERE name = 'notes'"), int64_t(0));
+    QCOMPARE(db.scalar("SELECT COUNT(*) FROM runs WHERE status = 'running'"), int64_t(1));
+}
+
+void StoreTest::refusesForeignFiles()
+{
+    QTemporaryDir dir;
+    // Not SQLite at all.
+    const QString text = dir.path() + "/notes.txt";
+    {
+        QFile f(text);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write(QByteArray("these are my lecture notes, not a database\n").repeated(40));
+    }
+    // Another program's SQLite database.
+    const QString other = dir.path() + "/other.sqlite";
+    {
+        sql::Db db(other.toStdString(), 0x00000002 | 0x00000004);
+        db.exec("CREATE TABLE customers(id INTEGER PRIMARY KEY, name TEXT); INSERT INTO customers VALUES (1, 'Ada');");
+    }
+    for (const QString& path : {text, other}) {
+        const FileState before = state(path);
+        QTest::qWait(20);  // an mtime change would show
+        const QString err = errorOf([&] { RunStore s(path.toStdString()); });
+        QVERIFY2(err.contains("is not an NN Studio run history"), qPrintable(err));
+        QVERIFY2(err.contains(path), qPrintable(err));
+        QVERIFY2(err.contains("left untouched") && err.contains("another file"), qPrintable(err));
+        QVERIFY(state(path) == before);
+        QVERIFY(!QFile::exists(path + "-wal"));
+        // Read-only opening refuses it the same way.
+        QVERIFY(errorOf([&] { RunStore s(path.toStdString(), OpenMode::ReadOnly); }).contains("not an NN Studio"));
+        QVERIFY(state(path) == before);
+    }
+    QVERIFY(errorOf([&] { RunStore s(other.toStdString()); }).contains("tables customers"));
+    // A folder, and a missing file read-only.
+    QVERIFY(errorOf([&] { RunStore s(dir.path().toStdString()); }).contains("is a folder"));
+    const QString missing = dir.path() + "/missing.sqlite";
+    QVERIFY(errorOf([&] { RunStore s(missing.toStdString(), OpenMode::ReadOnly); }).contains("no run history at"));
+    QVERIFY(!QFile::exists(missing));
+}
+
+void StoreTest::refusesANewerFile()
+{
+    QTemporaryDir dir;
+    const std::string path = (dir.path() + "/future.sqlite").toStdString();
+    {
+        RunStore s(path);
+        s.createRun(sampleRun());
+    }
+    {
+        sql::Db db(path, 0x00000002);
+        db.exec("PRAGMA user_version = 7");
+        db.exec("PRAGMA journal_mode = DELETE");  // leave one self-contained file
+    }
+    const QString qpath = QString::fromStdString(path);
+    const FileState before = state(qpath);
+    QTest::qWait(20);
+    const QString err = errorOf([&] { RunStore s(path); });
+    QVERIFY2(err.contains("schema version 7, newer than this build understands (2)"), qPrintable(err));
+    QVERIFY2(err.contains(qpath) && err.contains("newer NN Studio"), qPrintable(err));
+    QVERIFY(state(qpath) == before);
+}
+
+void StoreTest::refusesADamagedFile()
+{
+    QTemporaryDir dir;
+    const std::string path = (dir.path() + "/damaged.sqlite").toStdString();
+    {
+        RunStore s(path);
+        const int64_t id = s.createRun(sampleRun());
+        std::vector<StepMetrics> steps;
+        for (int i = 1; i <= 5000; ++i) steps.push_back({i, 0, 1.0, 0.1f});
+        s.addMetrics(id, steps, {});
+    }
+    {
+        sql::Db db(path, 0x00000002);
+        db.exec("PRAGMA journal_mode = DELETE");
+    }
+    const QString qpath = QString::fromStdString(path);
+    // Scribble over the schema page's b-tree (after the 100-byte file header).
+    {
+        QFile f(qpath);
+        QVERIFY(f.open(QIODevice::ReadWrite));
+        f.seek(100);
+        f.write(QByteArray(400, '\x5a'));
+    }
+    const FileState before = state(qpath);
+    QTest::qWait(20);
+    const QString err = errorOf([&] { RunStore s(path); });
+    QVERIFY2(err.contains("is damaged") && err.contains(qpath) && err.contains(".recover"), qPrintable(err));
+    QVERIFY(state(qpath) == before);
+    // A file cut short.
+    const QString cut = dir.path() + "/cut.sqlite";
+    {
+        QFile f(cut);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write(fileBytes(qpath).left(200));
+    }
+    QVERIFY(errorOf([&] { RunStore s(cut.toStdString()); }).contains("is damaged"));
+}
+
+void StoreTest::writesAreTransactions()
+{
+    QTemporaryDir dir;
+    const std::string path = (dir.path() + "/tx.sqlite").toStdString();
+    RunStore s(path);
+    const int64_t id = s.createRun(sampleRun());
+    // A batch whose last row is refused (a trigger stands in for a full disk) leaves
+    // none of its rows behind, and the run's summary untouched.
+    {
+        sql::Db db(path, 0x00000002);
+        db.exec("CREATE TRIGGER refuse_13 BEFORE INSERT ON epoch_metrics WHEN NEW.epoch = 13 "
+                "BEGIN SELECT RAISE(ABORT, 'epoch 13 refused'); END");
+    }
+    std::vector<StepMetrics> steps;
+    for (int i = 1; i <= 50; ++i) steps.push_back({i, 0, 1.0, 0.1f});
+    const QString err = errorOf([&] { s.addMetrics(id, steps, {epoch(12, 0.5), epoch(13, 0.6)}); });
+    QVERIFY2(err.contains("epoch 13 refused"), qPrintable(err));
+    QCOMPARE(s.steps(id).size(), size_t(0));
+    QCOMPARE(s.epochs(id).size(), size_t(0));
+    QCOMPARE(s.run(id).epochs, 0);
+    QVERIFY(!errorOf([&] { s.addMetrics(id + 100, steps, {}); }).isEmpty());  // no such run: foreign key
+    // A branch of a run that does not exist is refused and creates nothing.
+    NewRun orphan = sampleRun();
+    orphan.parentId = 999;
+    orphan.parentStep = 0;
+    QVERIFY(errorOf([&] { s.createRun(orphan); }).contains("no run 999"));
+    QCOMPARE(s.runCount(), int64_t(1));
+    // A second connection never sees half a batch: readers see before or after.
+    RunStore reader(path, OpenMode::ReadOnly);
+    s.addMetrics(id, steps, {epoch(1, 0.5)});
+    QCOMPARE(reader.steps(id).size(), size_t(50));
+    QCOMPARE(reader.epochs(id).size(), size_t(1));
+    QCOMPARE(reader.run(id).epochs, 1);
+}
+
+void StoreTest::branchesLinkToTheirParent()
+{
+    QTemporaryDir dir;
+    const std::string path = (dir.path() + "/tree.sqlite").toStdString();
+    RunStore s(path);
+    const int64_t parent = s.createRun(sampleRun("parent"));
+    NewRun b = sampleRun("child");
+    b.parentId = parent;
+    b.parentStep = 70;
+    const int64_t child = s.createRun(b);
+    b.name = "grandchild";
+    b.parentId = child;
+    b.parentStep = 105;
+    const int64_t grandchild = s.createRun(b);
+    QCOMPARE(s.children(parent), std::vector<int64_t>({child}));
+    QCOMPARE(s.children(child), std::vector<int64_t>({grandchild}));
+    QCOMPARE(s.run(child).parentId, parent);
+    QCOMPARE(s.run(child).parentStep, int64_t(70));
+    QCOMPARE(s.run(parent).parentId, int64_t(0));
+    // Deleting a run deletes its metrics (foreign keys are on) and unlinks its children.
+    s.addMetrics(parent, {{1, 0, 1.0, 0.1f}}, {epoch(1, 0.5)});
+    s.deleteRun(parent);
+    QVERIFY(!s.find(parent));
+    QCOMPARE(s.epochs(parent).size(), size_t(0));
+    QCOMPARE(s.run(child).parentId, int64_t(0));
+    QCOMPARE(s.run(grandchild).parentId, child);
+}
+
+void StoreTest::deadWritersRunsAreInterrupted()
+{
+    QTemporaryDir dir;
+    const std::string path = (dir.path() + "/crash.sqlite").toStdString();
+    int64_t mine = 0;
+    {
+        RunStore s(path);
+        mine = s.createRun(sampleRun("alive"));  // this process: alive
+    }
+    // Another process starts a run, commits some metrics and dies without finishing.
+    const pid_t pid = fork();
+    if (pid == 0) {
+        try {
+            RunStore s(path);
+            const int64_t id = s.createRun(sampleRun("dies"));
+            s.addMetrics(id, {{1, 0, 0.9, 0.1f}, {2, 0, 0.8, 0.1f}}, {epoch(1, 0.5)});
+        } catch (...) {
+            _exit(1);
+        }
+        _exit(0);  // no finishRun: as if killed
+    }
+    int status = 0;
+    QCOMPARE(waitpid(pid, &status, 0), pid);
+    QCOMPARE(WEXITSTATUS(status), 0);
+
+    RunStore s(path);
+    const int64_t dead = s.resolve("dies");
+    QCOMPARE(s.interruptedOnOpen(), std::vector<int64_t>({dead}));
+    const RunInfo r = s.run(dead);
+    QCOMPARE(QString::fromStdString(r.status), QString("interrupted"));
+    QVERIFY(QString::fromStdString(r.message).contains("killed or crashed"));
+    QVERIFY(r.ended > 0);
+    QCOMPARE(s.steps(dead).size(), size_t(2));  // what it committed is kept
+    QCOMPARE(s.epochs(dead).size(), size_t(1));
+    // A run whose writer still lives (this process) stays running.
+    QCOMPARE(QString::fromStdString(s.run(mine).status), QString("running"));
+    QVERIFY(RunStore::processAlive(RunStore::processToken()));
+    QVERIFY(!RunStore::processAlive(""));
+}
+
+void StoreTest::readOnlyReportsInterruptedWithoutWriting()
+{
+    QTemporaryDir dir;
+    const std::string path = (dir.path() + "/ro.sqlite").toStdString();
+    int64_t id = 0;
+    {
+        RunStore s(path);
+        id = s.createRun(sampleRun());
+    }
+    {
+        sql::Db db(path, 0x00000002);
+        // A writer on this host whose process is gone (pid 0 never names a user process).
+        db.exec("UPDATE runs SET owner = (SELECT substr(owner, 1, instr(owner, ':')) || '0:1' FROM runs LIMIT 1)");
+        db.exec("PRAGMA journal_mode = DELETE");
+    }
+    const QString qpath = QString::fromStdString(path);
+    const FileState before = state(qpath);
+    RunStore ro(path, OpenMode::ReadOnly);
+    QCOMPARE(QString::fromStdString(ro.run(id).status), QString("interrupted"));
+    QCOMPARE(QString::fromStdString(ro.list().front().status), QString("interrupted"));
+    QVERIFY(state(qpath) == before);
+    RunStore rw(path);
+    QCOMPARE(QString::fromStdString(rw.run(id).status), QString("interrupted"));
+}
+
+void StoreTest::snapshotsRoundTripAndRejectDamage()
+{
+    QTemporaryDir dir;
+    const std::string path = (dir.path() + "/snap.sqlite").toStdString();
+    RunStore s(path);
+    const int64_t id = s.createRun(sampleRun());
+    TrainerCheckpoint c;
+    c.epochs = 2;
+    c.steps = 70;
+    c.params = {Tensor::fromVector(Shape {2, 3}, {1, 2, 3, 4, 5, 6}), Tensor::fromVector(Shape {3}, {-1, 0.5f, 1e-30f})};
+    c.buffers = {Tensor::fromVector(Shape {1}, {42})};
+    c.optimizer = {Tensor::full(Shape {2, 3}, 0.25f), Tensor::scalar(70)};
+    s.addSnapshot(id, c);
+    const auto info = s.snapshots(id);
+    QCOMPARE(info.size(), size_t(1));
+    QCOMPARE(info[0].step, int64_t(70));
+    QCOMPARE(info[0].epoch, 2);
+    QVERIFY(info[0].hasOptimizer);
+    const TrainerCheckpoint back = s.loadSnapshot(id, 70);
+    QCOMPARE(back.epochs, 2);
+    QCOMPARE(back.steps, int64_t(70));
+    QCOMPARE(back.params.size(), size_t(2));
+    QCOMPARE(back.params[0].shape(), (Shape {2, 3}));
+    QCOMPARE(back.params[0].toVector(), c.params[0].toVector());
+    QCOMPARE(back.params[1].toVector(), c.params[1].toVector());
+    QCOMPARE(back.buffers[0].item(), 42.0f);
+    QCOMPARE(back.optimizer[1].item(), 70.0f);
+    QVERIFY(errorOf([&] { s.loadSnapshot(id, 71); }).contains("has snapshots at steps 70"));
+    auto bytes = encodeCheckpoint(c);
+    bytes.resize(bytes.size() - 3);
+    QVERIFY(errorOf([&] { decodeCheckpoint(bytes, "snap"); }).contains("snap is damaged"));
+    QVERIFY(errorOf([&] { decodeCheckpoint({'x', 'y', 'z', 'w', 0, 0}, "snap"); }).contains("not a weight snapshot"));
+}
+
+QTEST_GUILESS_MAIN(StoreTest)
+#include "tst_store.moc"

@@ -1,0 +1,217 @@
+// The run recorder (writer thread, batches, training never waits) and rewind and
+// branch: a checkpoint stored at an epoch boundary, restored into a fresh trainer
+// with the same seed, continues exactly as the original run did.
+#include <QtTest/QtTest>
+
+#include <QTemporaryDir>
+
+#include <chrono>
+
+#include "engine/core/error.h"
+#include "engine/data/dataset.h"
+#include "engine/nn/model.h"
+#include "engine/store/run_recorder.h"
+#include "engine/store/run_store.h"
+#include "engine/store/sqlite.h"
+#include "engine/train/trainer.h"
+
+using namespace nn;
+using namespace nn::store;
+
+namespace {
+
+ModelSpec spiralSpec()
+{
+    return ModelSpec::fromString(R"({"name": "spiral-mlp", "input": {"shape": [2]},
+        "layers": [{"id": "h1", "type": "dense", "units": 16, "activation": "tanh"},
+                   {"id": "h2", "type": "dense", "units": 16, "activation": "tanh"},
+                   {"id": "out", "type": "dense", "units": 2}],
+        "loss": "softmax_cross_entropy"})");
+}
+
+data::Split spiral()
+{
+    data::SourceOptions o;
+    o.twoD.points = 300;
+    return data::loadSource("spiral", o);
+}
+
+TrainConfig config(const std::string& optimizer = "adam")
+{
+    TrainConfig c;
+    c.epochs = 6;
+    c.batch = 10;
+    c.lr = 0.03f;
+    c.optimizer.kind = optimizer;
+    c.seed = 3;
+    return c;
+}
+
+std::vector<std::vector<float>> values(const std::vector<Tensor>& ts)
+{
+    std::vector<std::vector<float>> out;
+    for (const auto& t : ts) out.push_back(t.toVector());
+    return out;
+}
+
+} // namespace
+
+class StoreRecorderTest : public QObject {
+    Q_OBJECT
+private slots:
+    void recordsATrainingRun();
+    void loggingNeverWaitsOnTheDisk();
+    void unfinishedRecorderEndsCancelled();
+    void restoredCheckpointContinuesTheRunExactly_data();
+    void restoredCheckpointContinuesTheRunExactly();
+    void restoreRejectsAMismatch();
+};
+
+void StoreRecorderTest::recordsATrainingRun()
+{
+    QTemporaryDir dir;
+    const std::string path = (dir.path() + "/runs.sqlite").toStdString();
+    const data::Split d = spiral();
+    Model model(spiralSpec(), d.train.sampleShape, d.train.numClasses);
+    Trainer trainer(model, d, config());
+    NewRun run;
+    run.name = "recorded";
+    run.spec = model.spec().toJson();
+    run.dataset = "spiral";
+    RunRecorder rec(path, run, std::chrono::milliseconds(20));
+    rec.snapshot(trainer.checkpoint());
+    trainer.recordStep = [&](const StepMetrics& m) { rec.step(m); };
+    trainer.recordEpoch = [&](const EpochMetrics& m) {
+        rec.epoch(m);
+        if (m.epoch % 2 == 0) rec.snapshot(trainer.checkpoint());
+    };
+    trainer.run();
+    rec.finish(statusName(trainer.result().status), trainer.result().message, trainer.result().seconds);
+    QVERIFY2(rec.error().empty(), rec.error().c_str());
+
+    RunStore s(path, OpenMode::ReadOnly);
+    const RunInfo r = s.run(rec.runId());
+    QCOMPARE(QString::fromStdString(r.status), QString("completed"));
+    QCOMPARE(r.epochs, 6);
+    QCOMPARE(r.steps, trainer.result().steps);
+    QCOMPARE(int64_t(s.steps(r.id).size()), trainer.result().steps);  // every step
+    const auto epochs = s.epochs(r.id);
+    QCOMPARE(epochs.size(), size_t(6));
+    QCOMPARE(epochs.back().valAccuracy, trainer.result().last.valAccuracy);
+    QCOMPARE(epochs.back().trainLoss, trainer.result().last.trainLoss);
+    std::vector<int> snapEpochs;
+    for (const auto& i : s.snapshots(r.id)) snapEpochs.push_back(i.epoch);
+    QCOMPARE(snapEpochs, std::vector<int>({0, 2, 4, 6}));
+    QCOMPARE(values(s.loadSnapshot(r.id, trainer.result().steps).params), values(trainer.parameterSnapshot()));
+}
+
+void StoreRecorderTest::loggingNeverWaitsOnTheDisk()
+{
+    QTemporaryDir dir;
+    const std::string path = (dir.path() + "/fast.sqlite").toStdString();
+    RunRecorder rec(path, NewRun {});
+    // Hold the database's write lock from another connection: the writer thread
+    // blocks on it, and logging still returns at once.
+    sql::Db lock(path, 0x00000002 /* SQLITE_OPEN_READWRITE */);
+    lock.exec("BEGIN IMMEDIATE");
+    {
+        const auto t0 = std::chrono::steady_clock::now();
+        for (int i = 1; i <= 200000; ++i) rec.step({i, 0, 0.5, 0.1f});
+        const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        QVERIFY2(seconds < 0.5, qPrintable(QString("200k step() calls took %1 s").arg(seconds)));
+    }
+    QCOMPARE(rec.rowsWritten(), int64_t(0));  // still waiting for the lock
+    lock.exec("COMMIT");
+    rec.flush();
+    QVERIFY2(rec.error().empty(), rec.error().c_str());
+    QCOMPARE(rec.rowsWritten(), int64_t(200000));
+    RunStore other(path, OpenMode::ReadOnly);
+    QCOMPARE(other.steps(rec.runId()).size(), size_t(200000));
+}
+
+void StoreRecorderTest::unfinishedRecorderEndsCancelled()
+{
+    QTemporaryDir dir;
+    const std::string path = (dir.path() + "/c.sqlite").toStdString();
+    int64_t id = 0;
+    {
+        RunRecorder rec(path, NewRun {});
+        id = rec.runId();
+        rec.epoch({1, 0.5, 0.5, 0.5, 0.5, 0.1f, 10, 0.1});
+    }
+    RunStore s(path);
+    QCOMPARE(QString::fromStdString(s.run(id).status), QString("cancelled"));
+    QCOMPARE(s.epochs(id).size(), size_t(1));
+}
+
+void StoreRecorderTest::restoredCheckpointContinuesTheRunExactly_data()
+{
+    QTest::addColumn<QString>("optimizer");
+    QTest::newRow("adam") << "adam";
+    QTest::newRow("momentum") << "momentum";
+    QTest::newRow("sgd") << "sgd";
+}
+
+void StoreRecorderTest::restoredCheckpointContinuesTheRunExactly()
+{
+    QFETCH(QString, optimizer);
+    QTemporaryDir dir;
+    const std::string path = (dir.path() + "/branch.sqlite").toStdString();
+    const data::Split d = spiral();
+    int64_t runId = 0, step2 = 0;
+    std::vector<std::vector<float>> finalParams;
+    EpochMetrics finalEpoch;
+    {
+        Model model(spiralSpec(), d.train.sampleShape, d.train.numClasses);
+        Trainer trainer(model, d, config(optimizer.toStdString()));
+        RunStore s(path);
+        runId = s.createRun(NewRun {});
+        trainer.recordEpoch = [&](const EpochMetrics& m) {
+            if (m.epoch == 2) {
+                s.addSnapshot(runId, trainer.checkpoint());  // store through the file, not memory
+                step2 = m.steps;
+            }
+        };
+        trainer.run();
+        finalParams = values(trainer.parameterSnapshot());
+        finalEpoch = trainer.result().last;
+    }
+    RunStore s(path, OpenMode::ReadOnly);
+    const TrainerCheckpoint c = s.loadSnapshot(runId, step2);
+    QCOMPARE(c.epochs, 2);
+    Model model(spiralSpec(), d.train.sampleShape, d.train.numClasses);
+    Trainer branch(model, d, config(optimizer.toStdString()));
+    branch.restore(c);
+    QCOMPARE(branch.result().steps, step2);
+    std::vector<int> epochsSeen;
+    branch.recordEpoch = [&](const EpochMetrics& m) { epochsSeen.push_back(m.epoch); };
+    branch.run();
+    QCOMPARE(epochsSeen, std::vector<int>({3, 4, 5, 6}));
+    QCOMPARE(branch.result().steps, int64_t(finalEpoch.steps));
+    QCOMPARE(branch.result().last.trainLoss, finalEpoch.trainLoss);  // bit for bit
+    QCOMPARE(branch.result().last.valAccuracy, finalEpoch.valAccuracy);
+    QCOMPARE(values(branch.parameterSnapshot()), finalParams);
+}
+
+void StoreRecorderTest::restoreRejectsAMismatch()
+{
+    const data::Split d = spiral();
+    Model model(spiralSpec(), d.train.sampleShape, d.train.numClasses);
+    Trainer trainer(model, d, config());
+    TrainerCheckpoint c = trainer.checkpoint();
+    c.params.pop_back();
+    QVERIFY_THROWS_EXCEPTION(Error, Trainer(model, d, config()).restore(c));
+    TrainerCheckpoint late = trainer.checkpoint();
+    late.epochs = 6;  // the run has only 6 epochs
+    try {
+        Trainer(model, d, config()).restore(late);
+        QFAIL("restored past the end");
+    } catch (const Error& e) {
+        QVERIFY(QString(e.what()).contains("more than 6 epochs"));
+    }
+    trainer.step();
+    QVERIFY_THROWS_EXCEPTION(Error, trainer.restore(trainer.checkpoint()));
+}
+
+QTEST_GUILESS_MAIN(StoreRecorderTest)
+#include "tst_store_recorder.moc"
