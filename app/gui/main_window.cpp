@@ -12,6 +12,8 @@
 #include <QMessageBox>
 #include <QProgressBar>
 #include <QSettings>
+#include <QScrollArea>
+#include <QScrollBar>
 #include <QSplitter>
 #include <QStatusBar>
 #include <QTabWidget>
@@ -28,6 +30,7 @@
 #include "views/dashboard/confusion_view.h"
 #include "views/dashboard/histogram_panel.h"
 #include "views/dashboard/setup_panel.h"
+#include "views/dashboard/setup_undo.h"
 #include "views/stepper/stepper_view.h"
 #include "views/training/training_session.h"
 
@@ -43,6 +46,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), session_(new Trai
     setWindowTitle(tr("NN Studio"));
     setObjectName("MainWindow");
     createViews();
+    views::installFormUndo(setup_, undo_);  // Ctrl+Z takes back any set-up change
     createActions();
     createMenus();
     createStatusBar();
@@ -75,7 +79,13 @@ void MainWindow::createViews()
     stepper_ = new views::StepperView(session_);
     pages_ = new QTabWidget;
     pages_->addTab(dashboard, tr("Training dashboard"));
-    pages_->addTab(stepper_, tr("Backprop stepper"));
+    // In a scroll area: a tab widget is as large as its largest page, and the
+    // stepper at 2x text would otherwise push the window past the screen.
+    auto* stepperScroll = new QScrollArea;
+    stepperScroll->setWidget(stepper_);
+    stepperScroll->setWidgetResizable(true);
+    stepperScroll->setFrameShape(QFrame::NoFrame);
+    pages_->addTab(stepperScroll, tr("Backprop stepper"));
     pages_->setTabToolTip(0, tr("Train a network and watch it learn (Ctrl+1)"));
     pages_->setTabToolTip(1, tr("Walk a formula or one training step node by node (Ctrl+2)"));
     setCentralWidget(pages_);
@@ -87,9 +97,17 @@ void MainWindow::createViews()
         addDockWidget(area, d);
         return d;
     };
-    dock(setup_, tr("Set-up"), "setupDock", Qt::LeftDockWidgetArea);
-    dock(histograms_, tr("Weights and gradients"), "histogramDock", Qt::BottomDockWidgetArea);
-    dock(confusion_, tr("Confusion matrix"), "confusionDock", Qt::BottomDockWidgetArea);
+    // The form scrolls when the window is short (projector mode at 1000 px high)
+    // instead of making the window taller than the screen.
+    setupScroll_ = new QScrollArea;
+    setupScroll_->setWidget(setup_);
+    setupScroll_->setWidgetResizable(true);
+    setupScroll_->setFrameShape(QFrame::NoFrame);
+    setupScroll_->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    dock(setupScroll_, tr("Set-up"), "setupDock", Qt::LeftDockWidgetArea);
+    setupScroll_->setMinimumWidth(setup_->minimumSizeHint().width() + setupScroll_->verticalScrollBar()->sizeHint().width());
+    histogramDock_ = dock(histograms_, tr("Weights and gradients"), "histogramDock", Qt::BottomDockWidgetArea);
+    confusionDock_ = dock(confusion_, tr("Confusion matrix"), "confusionDock", Qt::BottomDockWidgetArea);
     histograms_->setMinimumHeight(220);
 }
 
@@ -186,13 +204,14 @@ void MainWindow::createStatusBar()
     stateLabel_ = new QLabel;
     metricsLabel_ = new QLabel;
     progress_ = new QProgressBar;
-    progress_->setMaximumWidth(220);
     progress_->setFormat(tr("epoch %v of %m"));
+    progress_->setAlignment(Qt::AlignCenter);
     progress_->setValue(0);
     statusBar()->addWidget(stateLabel_);
     statusBar()->addWidget(metricsLabel_, 1);
     statusBar()->addPermanentWidget(progress_);
     statusBar()->addPermanentWidget(deviceLabel_);
+    fitProgressBar();
 }
 
 void MainWindow::connectSession()
@@ -226,8 +245,13 @@ void MainWindow::connectSession()
             metricsLabel_->setText(tr("step %1 · batch loss %2").arg(step).arg(loss, 0, 'f', 4));
     });
     connect(session_, &TrainingSession::finished, this, [this](const nn::TrainResult& r) {
-        QString text = tr("%1 after %2 epochs · test acc %3").arg(nn::statusName(r.status)).arg(r.epochs).arg(r.testAccuracy, 0, 'f', 3);
-        metricsLabel_->setText(text);
+        // The state label says how the run ended, the metrics label where: no word twice.
+        QString outcome = tr("Finished");
+        if (r.status == nn::TrainStatus::EarlyStopped) outcome = tr("Stopped early");
+        else if (r.status == nn::TrainStatus::Diverged) outcome = tr("Diverged");
+        else if (r.status == nn::TrainStatus::Cancelled) outcome = tr("Stopped");
+        stateLabel_->setText(outcome);
+        metricsLabel_->setText(tr("%1 epochs · test acc %2").arg(r.epochs).arg(r.testAccuracy, 0, 'f', 3));
         if (r.status == nn::TrainStatus::Diverged) showError(QString::fromStdString(r.message));
     });
     connect(session_, &TrainingSession::errorOccurred, this, &MainWindow::showError);
@@ -235,7 +259,7 @@ void MainWindow::connectSession()
 
 void MainWindow::showPage(int page) { pages_->setCurrentIndex(page); }
 
-QString MainWindow::statusText() const { return stateLabel_->text() + " " + metricsLabel_->text(); }
+QString MainWindow::statusText() const { return stateLabel_->text() + " · " + metricsLabel_->text(); }
 
 void MainWindow::updateRunActions()
 {
@@ -255,6 +279,7 @@ void MainWindow::updateRunActions()
 
 void MainWindow::setProjectorMode(bool on)
 {
+    const bool changed = on != projector_;
     projector_ = on;
     projectorAct_->setChecked(on);
     const double scale = on ? 2.0 : 1.0;
@@ -262,13 +287,47 @@ void MainWindow::setProjectorMode(bool on)
     static const double basePoint = f.pointSizeF();
     f.setPointSizeF(basePoint * scale);
     setFont(f);
+    // The painted views scale their own text by uiScale() relative to their font:
+    // keep them on the base font, or projector mode would scale them twice.
+    for (QWidget* w : std::initializer_list<QWidget*> {curves_, boundary_, confusion_}) w->setFont(QApplication::font());
+    fitProgressBar();
     curves_->setUiScale(scale);
     boundary_->setUiScale(scale);
     histograms_->setUiScale(float(scale));
     confusion_->setUiScale(scale);
     setup_->setUiScale(scale);
     stepper_->setUiScale(scale);
+    setupScroll_->setMinimumWidth(setup_->minimumSizeHint().width() + setupScroll_->verticalScrollBar()->sizeHint().width());
+    histograms_->setMinimumHeight(on ? 160 : 220);  // 1000 px high at 2x text has no room to spare
+    if (changed) arrangeDocks();
     QSettings().setValue("view/projector", on);
+}
+
+void MainWindow::fitProgressBar()
+{
+    // Room for the longest text it shows ("epoch 1000 of 1000") at the current font.
+    const QFontMetrics fm(progress_->font());
+    progress_->setMinimumWidth(fm.horizontalAdvance(tr("epoch %1 of %1").arg(88888)) + fm.height());
+}
+
+void MainWindow::arrangeDocks()
+{
+    // Projector mode: 2x text leaves no room for two bottom panels side by side,
+    // so they share one place as tabs (the confusion matrix in front). Normal mode
+    // puts them back side by side.
+    if (histogramDock_->isFloating() || confusionDock_->isFloating()) return;
+    if (dockWidgetArea(histogramDock_) != Qt::BottomDockWidgetArea || dockWidgetArea(confusionDock_) != Qt::BottomDockWidgetArea) return;
+    if (auto* setupDock = findChild<QDockWidget*>("setupDock"))
+        resizeDocks({setupDock}, {setupScroll_->minimumWidth() + (projector_ ? 0 : 40)}, Qt::Horizontal);
+    if (projector_) {
+        tabifyDockWidget(histogramDock_, confusionDock_);
+        confusionDock_->raise();
+        resizeDocks({confusionDock_}, {int(height() * 0.3)}, Qt::Vertical);
+    } else if (tabifiedDockWidgets(histogramDock_).contains(confusionDock_)) {
+        addDockWidget(Qt::BottomDockWidgetArea, histogramDock_);
+        splitDockWidget(histogramDock_, confusionDock_, Qt::Horizontal);
+        resizeDocks({histogramDock_, confusionDock_}, {width() / 2, width() / 2}, Qt::Horizontal);
+    }
 }
 
 void MainWindow::openModel(const QString& path)

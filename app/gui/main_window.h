@@ -60,6 +60,8 @@ private:
     void saveModelSpec();
     void showShortcuts();
     void showError(const QString& message);
+    void fitProgressBar();
+    void arrangeDocks();
 
     views::TrainingSession* session_;
     views::SetupPanel* setup_ = nullptr;
@@ -72,6 +74,9 @@ private:
     QUndoStack* undo_;
     QMenu* recentMenu_ = nullptr;
     QMenu* viewMenu_ = nullptr;
+    class QScrollArea* setupScroll_ = nullptr;
+    class QDockWidget* histogramDock_ = nullptr;
+    class QDockWidget* confusionDock_ = nullptr;
     QAction *trainAct_, *pauseAct_, *stepAct_, *stopAct_, *resetAct_, *projectorAct_;
     QLabel* deviceLabel_ = nullptr;
     QLabel* stateLabel_ = nullptr;

@@ -2,8 +2,13 @@
 // server): loads the spiral, trains, and asserts on what the views hold.
 #include <QtTest/QtTest>
 
+#include <QChart>
+#include <QChartView>
+#include <QDockWidget>
 #include <QFile>
 #include <QImage>
+#include <QProgressBar>
+#include <QValueAxis>
 #include <QSvgRenderer>
 #include <QTemporaryDir>
 
@@ -57,7 +62,8 @@ private slots:
         QVERIFY(window->boundary()->boundaryImage() != before);
         QVERIFY(window->boundary()->neuronCount() >= 16);
         QVERIFY(window->boundary()->neuronFormula(0).contains("tanh"));
-        QTRY_VERIFY(window->histograms()->recordedFrames() >= 2);
+        // One entry per epoch (and the initial weights), however fast the net trains.
+        QTRY_VERIFY(window->histograms()->recordedFrames() >= 300);
         QTRY_VERIFY(window->confusion()->accuracy() > 0.5);
         int total = 0;
         for (const auto& row : window->confusion()->matrix())
@@ -87,16 +93,92 @@ private slots:
         QCOMPARE(views::exportChart(*window->confusion(), tmp.filePath("c.csv")), QString());
     }
 
+    void statusBarReadsOnce()
+    {
+        // After the 300-epoch run: "Finished · 300 epochs · test acc 1.000", no word twice.
+        const QString status = window->statusText();
+        QVERIFY2(status.startsWith("Finished"), qPrintable(status));
+        QVERIFY2(status.count("inished") == 1 && !status.contains("completed"), qPrintable(status));
+        auto* bar = window->findChild<QProgressBar*>();
+        QVERIFY(bar);
+        QCOMPARE(bar->text(), QString("epoch 300 of 300"));
+        QVERIFY(bar->width() >= bar->fontMetrics().horizontalAdvance(bar->text()) + 8);
+    }
+
+    void histogramBarsAreVisible()
+    {
+        auto* h = window->histograms();
+        QVERIFY(h->parameterCount() >= 6);
+        // The bars fill their plots: plenty of the value histograms' blue.
+        h->setSliderPosition(h->recordedFrames() - 1);
+        QTRY_VERIFY(h->frameCount() > 0);
+        const QImage img = h->grabFramebuffer();
+        QVERIFY(!img.isNull());
+        int blue = 0;
+        for (int y = 0; y < img.height(); ++y)
+            for (int x = 0; x < img.width(); ++x) {
+                const QColor c = img.pixelColor(x, y);
+                if (std::abs(c.red() - 84) < 20 && std::abs(c.green() - 158) < 20 && std::abs(c.blue() - 230) < 20) ++blue;
+            }
+        QVERIFY2(blue > 3000, qPrintable(QString::number(blue)));
+        // h1.weight: the bulk is binned; nonempty bins beyond a single spike.
+        QVERIFY(h->nonEmptyBins(0, h->recordedFrames() - 1) >= 4);
+    }
+
+    void histogramRecordsEveryEpoch()
+    {
+        session()->reset();
+        waitReady();
+        QCOMPARE(window->histograms()->recordedFrames(), 1);  // the initial weights
+        window->setupPanel()->setEpochs(50);
+        session()->setConfig(window->setupPanel()->trainConfig());
+        session()->train();
+        QTRY_VERIFY_WITH_TIMEOUT(session()->state() == TrainingSession::State::Finished, 20000);
+        QCOMPARE(window->histograms()->recordedFrames(), 51);
+        for (int f = 0; f <= 50; ++f) QCOMPARE(window->histograms()->frameEpoch(f), f);
+    }
+
     void projectorModeScales()
     {
         const double before = window->font().pointSizeF();
+        const double base = QApplication::font().pointSizeF();
+        const QSize size = window->size();
+        auto* histDock = window->findChild<QDockWidget*>("histogramDock");
+        auto* confDock = window->findChild<QDockWidget*>("confusionDock");
+        QVERIFY(histDock && confDock);
+        QVERIFY(!window->tabifiedDockWidgets(histDock).contains(confDock));
         window->setProjectorMode(true);
         QVERIFY(window->projectorMode());
         QVERIFY(window->font().pointSizeF() >= 2 * before - 0.01);
         QVERIFY(window->histograms()->uiScale() >= 2.0f);
+        QTest::qWait(200);
+        // The window keeps the size it was given: nothing's minimum pushes it out.
+        QCOMPARE(window->size(), size);
+        QVERIFY(window->minimumSizeHint().width() <= 1600 && window->minimumSizeHint().height() <= 1000);
+        // The painted views scale once (2x), not twice (their font stays the base).
+        QCOMPARE(window->boundary()->font().pointSizeF(), base);
+        QCOMPARE(window->confusion()->font().pointSizeF(), base);
+        // Chart labels 2x, and no more ticks than their labels have room for.
+        const auto views = window->curves()->findChildren<QChartView*>();
+        QCOMPARE(views.size(), 2);
+        for (QChartView* v : views) {
+            for (QAbstractAxis* a : v->chart()->axes()) QVERIFY(a->labelsFont().pointSizeF() >= 2 * base - 0.01);
+            for (QAbstractAxis* a : v->chart()->axes(Qt::Horizontal)) {
+                auto* axis = qobject_cast<QValueAxis*>(a);
+                QVERIFY(axis && axis->tickType() == QValueAxis::TicksDynamic);
+                const double ticks = (axis->max() - axis->min()) / axis->tickInterval() + 1;
+                const double label = QFontMetricsF(axis->labelsFont()).horizontalAdvance(QString::number(int(axis->max())));
+                QVERIFY2(ticks * label <= v->chart()->plotArea().width(), qPrintable(QString("%1 ticks").arg(ticks)));
+            }
+        }
+        // The two bottom panels share one place as tabs.
+        QVERIFY(window->tabifiedDockWidgets(histDock).contains(confDock));
         QVERIFY(!window->grab().isNull());
         window->setProjectorMode(false);
         QCOMPARE(window->font().pointSizeF(), before);
+        QVERIFY(!window->tabifiedDockWidgets(histDock).contains(confDock));
+        QTest::qWait(100);
+        QCOMPARE(window->size(), size);
     }
 
     void pauseReallyPauses()

@@ -4,12 +4,14 @@
 #include <QChartView>
 #include <QCheckBox>
 #include <QHBoxLayout>
+#include <QLabel>
 #include <QLegendMarker>
 #include <QLineSeries>
 #include <QLogValueAxis>
 #include <QToolTip>
 #include <QValueAxis>
 #include <QVBoxLayout>
+#include <algorithm>
 #include <cmath>
 
 namespace views {
@@ -17,6 +19,18 @@ namespace views {
 namespace {
 const QColor kTrainColor(0x1f, 0x77, 0xb4);  // blue
 const QColor kValColor(0xff, 0x7f, 0x0e);    // orange
+
+// A "nice" tick interval (1, 2 or 5 × 10^k) giving at most `count` intervals over `span`.
+double niceInterval(double span, int count)
+{
+    if (!(span > 0) || count < 1) return 1;
+    const double raw = span / count;
+    const double mag = std::pow(10.0, std::floor(std::log10(raw)));
+    const double n = raw / mag;
+    return (n <= 1 ? 1 : n <= 2 ? 2 : n <= 5 ? 5 : 10) * mag;
+}
+
+int decimalsFor(double interval) { return std::clamp(int(-std::floor(std::log10(interval) + 1e-9)), 0, 6); }
 } // namespace
 
 CurvesChart::CurvesChart(QWidget* parent) : QWidget(parent)
@@ -40,14 +54,23 @@ CurvesChart::CurvesChart(QWidget* parent) : QWidget(parent)
     logBox_ = new QCheckBox(tr("&Log-scale loss"), this);
     logBox_->setToolTip(tr("Show the loss on a logarithmic axis: late, small improvements become visible"));
     connect(logBox_, &QCheckBox::toggled, this, &CurvesChart::setLogScale);
+    // One legend for both charts (their titles say which metric): the charts keep
+    // their whole height, and nothing is elided when they are narrow.
+    legend_ = new QLabel(this);
+    legend_->setToolTip(tr("Train: the mini-batches the network learns from. Validation: held-out samples it never trains on."));
 
     auto* charts = new QHBoxLayout;
     charts->addWidget(lossView_);
     charts->addWidget(accView_);
+    auto* bottom = new QHBoxLayout;
+    bottom->addWidget(legend_);
+    bottom->addStretch(1);
+    bottom->addWidget(logBox_);
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(4, 4, 4, 4);
     layout->addLayout(charts, 1);
-    layout->addWidget(logBox_);
+    layout->addLayout(bottom);
+    updateLegend();
     setToolTip(tr("Loss and accuracy after every epoch. Hover a point for its exact values; right-click to export."));
     installExportMenu(lossView_, this);
     installExportMenu(accView_, this);
@@ -75,11 +98,13 @@ QChartView* CurvesChart::makeChart(const QString& title, QLineSeries* train, QLi
         s->attachAxis(*y);
         connect(s, &QLineSeries::hovered, this, [this, s](const QPointF& p, bool state) { showHover(s, p, state); });
     }
-    chart->legend()->setAlignment(Qt::AlignBottom);
+    chart->legend()->setVisible(false);  // the shared legend under both charts says it
     chart->setMargins(QMargins(6, 6, 6, 6));
+    // Ticks follow the plot's size: as many as fit without eliding a label.
+    connect(chart, &QChart::plotAreaChanged, this, [this] { fitTicks(); });
     auto* view = new QChartView(chart, this);
     view->setRenderHint(QPainter::Antialiasing);
-    view->setMinimumSize(260, 200);
+    view->setMinimumSize(160, 140);
     return view;
 }
 
@@ -148,6 +173,46 @@ void CurvesChart::rescale()
         lossYAttached_->setRange(std::max(lo * 0.8, 1e-6), hi * 1.25);
     else
         lossYAttached_->setRange(0.0, hi * 1.05);
+    fitTicks();
+}
+
+void CurvesChart::fitTicks()
+{
+    if (fitting_) return;  // new labels move the plot area, which calls this again
+    fitting_ = true;
+    for (QChartView* v : {lossView_, accView_}) {
+        const QRectF plot = v->chart()->plotArea();
+        if (plot.width() < 10 || plot.height() < 10) continue;
+        for (QAbstractAxis* a : v->chart()->axes()) {
+            auto* axis = qobject_cast<QValueAxis*>(a);
+            if (!axis) continue;
+            const QFontMetricsF fm(axis->labelsFont());
+            const bool horizontal = axis->orientation() == Qt::Horizontal;
+            const double span = axis->max() - axis->min();
+            // A label needs its width (x) or a line and a half (y), plus air.
+            const double widest = fm.horizontalAdvance(QString::number(std::max(std::abs(axis->max()), std::abs(axis->min())), 'f', 2));
+            const double room = horizontal ? plot.width() / (widest + fm.height() * 1.5) : plot.height() / (fm.height() * 2.2);
+            const int count = std::clamp(int(room), 1, horizontal ? 8 : 6);
+            double interval = niceInterval(span, count);
+            if (horizontal) interval = std::max(1.0, std::round(interval));  // whole epochs
+            if (axis->tickType() != QValueAxis::TicksDynamic) axis->setTickType(QValueAxis::TicksDynamic);
+            if (axis->tickAnchor() != 0.0) axis->setTickAnchor(0.0);
+            if (axis->tickInterval() != interval) axis->setTickInterval(interval);
+            const QString format = horizontal ? QStringLiteral("%d") : QStringLiteral("%.%1f").arg(decimalsFor(interval));
+            if (axis->labelFormat() != format) axis->setLabelFormat(format);
+            axis->setMinorTickCount(0);
+        }
+    }
+    fitting_ = false;
+}
+
+void CurvesChart::updateLegend()
+{
+    const int box = std::max(8, int(std::lround(QFontMetricsF(legend_->font()).height() * 0.7)));
+    auto item = [box](const QColor& c, const QString& name) {
+        return QStringLiteral("<span style=\"color:%1; font-size:%2px\">&#9632;</span>&nbsp;%3").arg(c.name()).arg(box * 1.6).arg(name);
+    };
+    legend_->setText(item(kTrainColor, tr("train")) + QStringLiteral("&nbsp;&nbsp;&nbsp;&nbsp;") + item(kValColor, tr("validation")));
 }
 
 void CurvesChart::setLogScale(bool on)
@@ -202,6 +267,12 @@ void CurvesChart::setUiScale(double scale)
         s->setPen(p);
     }
     logBox_->setFont(labels);
+    legend_->setFont(labels);
+    updateLegend();
+    // In projector mode the chart titles name the metric; the y-axis titles only take width.
+    for (QChartView* v : {lossView_, accView_})
+        for (auto* a : v->chart()->axes(Qt::Vertical)) a->setTitleVisible(scale < 1.5);
+    fitTicks();
 }
 
 int CurvesChart::pointCount() const { return int(trainLoss_->count()); }

@@ -46,6 +46,8 @@ private:
     void attachLossAxis();
     void showHover(QLineSeries* series, const QPointF& p, bool state);
     void rescale();
+    void fitTicks();
+    void updateLegend();
 
     QChartView* lossView_ = nullptr;
     QChartView* accView_ = nullptr;
@@ -54,6 +56,8 @@ private:
     QValueAxis* accY_ = nullptr;
     QAbstractAxis* lossYAttached_ = nullptr;
     QCheckBox* logBox_ = nullptr;
+    QLabel* legend_ = nullptr;
+    bool fitting_ = false;
     QVector<nn::EpochMetrics> epochs_;
     double lossLo_ = INFINITY, lossHi_ = -INFINITY;  // positive finite losses seen so far
     bool log_ = false;

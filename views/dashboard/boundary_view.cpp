@@ -147,6 +147,7 @@ void BoundaryView::selectNeuron(int index)
     if (index < -1 || index >= int(neurons_.size())) index = -1;
     if (index == selected_) return;
     selected_ = index;
+    layout_.valid = false;  // the footer's text, and so its height, changes
     update();
     emit neuronSelected(index);
 }
@@ -211,7 +212,7 @@ QVector<QVector<double>> BoundaryView::csvRows() const
 }
 
 QSize BoundaryView::sizeHint() const { return QSize(int(620 * scale_), int(600 * scale_)); }
-QSize BoundaryView::minimumSizeHint() const { return QSize(int(240 * scale_), int(220 * scale_)); }
+QSize BoundaryView::minimumSizeHint() const { return QSize(int(200 * scale_), int(170 * scale_)); }
 
 // ---- reacting to the session -------------------------------------------------------------
 
@@ -577,14 +578,37 @@ void BoundaryView::doLayout()
     const double s = scale_;
     const double m = 10 * s;
     const QRectF r = QRectF(rect()).adjusted(m, m, -m, -m);
-    const double titleH = QFontMetricsF(scaledFont(1.3, true)).height();
-    layout_.title = QRectF(r.left(), r.top(), r.width(), titleH);
-    double y = layout_.title.bottom() + 4 * s;
+    const QFontMetricsF titleFm(scaledFont(1.3, true));
     const QFontMetricsF fm(scaledFont(1.0));
-    layout_.legend = QRectF(r.left(), y, r.width(), fm.height() + 2 * s);
+    const double titleH = titleFm.height();
+    layout_.title = QRectF(r.left(), r.top(), r.width(), titleH);
+    // "epoch 200 · spiral" beside the title when both fit, else on a line of its own.
+    const double infoW = fm.horizontalAdvance(tr("epoch %1 · %2").arg(88888).arg(session_->dataName()));
+    layout_.infoBelow = titleFm.horizontalAdvance(tr("Decision boundary")) + 16 * s + infoW > r.width();
+    layout_.info = layout_.infoBelow ? QRectF(r.left(), layout_.title.bottom(), r.width(), fm.height()) : layout_.title;
+    double y = (layout_.infoBelow ? layout_.info.bottom() : layout_.title.bottom()) + 4 * s;
+    const auto flow = legendFlow(r.width());
+    const int legendLines = flow.empty() ? 1 : flow.back().line + 1;
+    layout_.legend = QRectF(r.left(), y, r.width(), legendLines * (fm.height() + 2 * s));
     y = layout_.legend.bottom() + 8 * s;
+    layout_.footerText = footerTexts();
     const QFontMetricsF footerFm(scaledFont(1.15));
-    const double footerH = neurons_.empty() ? 0 : footerFm.height() + fm.height() + 6 * s;
+    auto wrapped = [&](const QFont& f, const QString& t) {
+        return QFontMetricsF(f).boundingRect(QRectF(0, 0, r.width(), 1e6), Qt::TextWordWrap, t).height();
+    };
+    double footerH = 0;
+    if (!neurons_.empty()) {
+        const QFont first = selected_ >= 0 ? scaledFont(1.15, true) : scaledFont(1.0);
+        const double h1 = selected_ >= 0 ? footerFm.height() : wrapped(first, layout_.footerText.first);
+        const double h2 = wrapped(scaledFont(1.0), layout_.footerText.second);
+        footerH = h1 + 4 * s + h2;
+        // The explanation is the first thing to go when the plot would get too small.
+        if (footerH > (r.bottom() - y) * 0.25) {
+            layout_.footerText.second.clear();
+            footerH = h1;
+        }
+        if (footerH > (r.bottom() - y) * 0.25) footerH = 0;
+    }
     layout_.footer = QRectF(r.left(), r.bottom() - footerH, r.width(), footerH);
     const QRectF body(r.left(), y, r.width(), std::max(10.0, layout_.footer.top() - y - (footerH > 0 ? 8 * s : 0)));
 
@@ -596,7 +620,8 @@ void BoundaryView::doLayout()
     const double thumbGap = 5 * s;
 
     // Largest thumbnail edge (between tmin and tmax) that fits all groups in w × h.
-    const double tmin = 30 * s, tmax = 64 * s;
+    // The smallest still shows a neuron's pattern; it need not grow with the text.
+    const double tmin = std::max(30.0, 18 * s), tmax = 64 * s;
     auto fit = [&](double w, double h) -> double {
         if (w < tmin || h < tmin) return 0;
         for (double t = tmax; t >= tmin; t -= 1) {
@@ -612,18 +637,23 @@ void BoundaryView::doLayout()
     double plotSide = 0, thumb = 0;
     bool side = false;
     const double maxP = std::min(body.width() - axL, body.height() - axB);
+    // Without thumbnails there is no footer about them: the plot takes its room too.
+    const double maxAlone = std::min(body.width() - axL, layout_.footer.bottom() - body.top() - axB);
     if (groups_.empty()) {
-        plotSide = std::max(20.0, maxP);
+        plotSide = std::max(20.0, maxAlone);
     } else {
         double bestSide = 0, bestSideT = 0, bestBelow = 0, bestBelowT = 0;
-        for (double p = maxP; p >= 60 * s; p -= 2) {
+        // The plot may shrink a little to make space for the thumbnails, not more:
+        // it is what the room looks at.
+        const double minP = std::max(60 * s, maxAlone * 0.7);
+        for (double p = maxP; p >= minP; p -= 2) {
             const double t = fit(body.width() - (p + axL) - gap, body.height());
             if (t > 0) {
                 bestSide = p, bestSideT = t;
                 break;
             }
         }
-        for (double p = maxP; p >= 60 * s; p -= 2) {
+        for (double p = maxP; p >= minP; p -= 2) {
             const double t = fit(body.width(), body.height() - (p + axB) - gap);
             if (t > 0) {
                 bestBelow = p, bestBelowT = t;
@@ -632,7 +662,7 @@ void BoundaryView::doLayout()
         }
         if (bestSide == 0 && bestBelow == 0) {
             // Too small for both: the plot alone.
-            plotSide = std::max(20.0, maxP);
+            plotSide = std::max(20.0, maxAlone);
         } else if (bestSide >= bestBelow) {
             side = true, plotSide = bestSide, thumb = bestSideT;
         } else {
@@ -660,7 +690,51 @@ void BoundaryView::doLayout()
             }
             gy += std::ceil(double(g.count) / cols) * (thumb + thumbGap);
         }
+    } else {
+        // No thumbnails shown: a footer about them would point at nothing.
+        layout_.footer = QRectF();
     }
+}
+
+std::vector<BoundaryView::LegendItem> BoundaryView::legendFlow(double width) const
+{
+    std::vector<LegendItem> items;
+    const auto* data = session_->data();
+    if (!data) return items;
+    const double s = scale_;
+    const QFontMetricsF fm(scaledFont(1.0));
+    const double rad = 5 * s;
+    for (int k = 0; k < data->train.numClasses; ++k) {
+        const QString name = k < int(data->train.classNames.size()) ? QString::fromStdString(data->train.classNames[size_t(k)])
+                                                                    : QString::number(k);
+        items.push_back({k, name});
+    }
+    items.push_back({-1, tr("training")});
+    items.push_back({-2, tr("test")});
+    double x = 0;
+    int line = 0;
+    for (auto& it : items) {
+        const double w = 2 * rad + 5 * s + fm.horizontalAdvance(it.text);
+        if (x > 0 && x + w > width) {
+            x = 0;
+            ++line;
+        }
+        it.x = x;
+        it.line = line;
+        x += w + (it.kind == data->train.numClasses - 1 ? 24 * s : 14 * s);
+    }
+    return items;
+}
+
+QPair<QString, QString> BoundaryView::footerTexts() const
+{
+    if (selected_ < 0 || selected_ >= int(neurons_.size()))
+        return {tr("Click a neuron thumbnail to see its formula with the current weights."),
+                tr("Each thumbnail is one hidden neuron's output over the plane: blue positive, orange negative.")};
+    const Neuron& n = neurons_[size_t(selected_)];
+    const QString inputs = n.inputPrefix == "x" ? tr("x1 and x2") : tr("the outputs of %1").arg(n.inputPrefix.chopped(1));
+    const QString act = n.activation == "none" ? tr("with no activation") : tr("through %1").arg(n.activation);
+    return {neuronFormula(selected_), tr("Neuron %1 of layer %2: a weighted sum of %3 plus a bias, %4.").arg(n.unit).arg(n.layer, inputs, act)};
 }
 
 void BoundaryView::resizeEvent(QResizeEvent* e)
@@ -724,7 +798,8 @@ void BoundaryView::paintEvent(QPaintEvent*)
     // Title, with the epoch and data set on the right.
     p.setFont(scaledFont(1.3, true));
     p.setPen(palette().color(QPalette::WindowText));
-    p.drawText(layout_.title, Qt::AlignLeft | Qt::AlignVCenter, tr("Decision boundary"));
+    p.drawText(layout_.title, Qt::AlignLeft | Qt::AlignVCenter,
+               QFontMetricsF(p.font()).elidedText(tr("Decision boundary"), Qt::ElideRight, layout_.title.width()));
     const auto* data = session_->data();
     if (data) {
         p.setFont(scaledFont(1.0));
@@ -733,7 +808,8 @@ void BoundaryView::paintEvent(QPaintEvent*)
         p.setPen(muted);
         QString info = session_->dataName();
         if (session_->viewModel()) info = tr("epoch %1 · %2").arg(epoch_).arg(info);
-        p.drawText(layout_.title, Qt::AlignRight | Qt::AlignVCenter, info);
+        p.drawText(layout_.info, (layout_.infoBelow ? Qt::AlignLeft : Qt::AlignRight) | Qt::AlignVCenter,
+                   QFontMetricsF(p.font()).elidedText(info, Qt::ElideRight, layout_.info.width()));
     }
 
     const QRectF body = QRectF(rect()).adjusted(10 * s, layout_.legend.top(), -10 * s, -10 * s);
@@ -767,38 +843,29 @@ void BoundaryView::paintLegend(QPainter& p)
     p.setFont(scaledFont(1.0));
     const QFontMetricsF fm(p.font());
     const double rad = 5 * s;
-    double x = r.left();
-    const double cy = r.center().y();
+    const double lineH = fm.height() + 2 * s;
     const QColor text = palette().color(QPalette::WindowText);
-    for (int k = 0; k < data->train.numClasses; ++k) {
-        const QString name = k < int(data->train.classNames.size()) ? QString::fromStdString(data->train.classNames[size_t(k)])
-                                                                    : QString::number(k);
-        p.setPen(QPen(Qt::white, 1.2 * s));
-        p.setBrush(classColor(k));
-        p.drawEllipse(QPointF(x + rad, cy), rad, rad);
-        x += 2 * rad + 5 * s;
-        p.setPen(text);
-        p.drawText(QPointF(x, cy + fm.ascent() / 2 - fm.descent() / 2), name);
-        x += fm.horizontalAdvance(name) + 14 * s;
-    }
-    // Marker kinds: filled = training point, ring = test point.
-    x += 10 * s;
     QColor muted = text;
     muted.setAlphaF(0.8f);
-    p.setPen(QPen(muted, 1.2 * s));
-    p.setBrush(muted);
-    p.drawEllipse(QPointF(x + rad, cy), rad * 0.9, rad * 0.9);
-    x += 2 * rad + 5 * s;
-    p.setPen(text);
-    const QString train = tr("training");
-    p.drawText(QPointF(x, cy + fm.ascent() / 2 - fm.descent() / 2), train);
-    x += fm.horizontalAdvance(train) + 14 * s;
-    p.setBrush(Qt::NoBrush);
-    p.setPen(QPen(muted, 2 * s));
-    p.drawEllipse(QPointF(x + rad, cy), rad * 0.85, rad * 0.85);
-    x += 2 * rad + 5 * s;
-    p.setPen(text);
-    p.drawText(QPointF(x, cy + fm.ascent() / 2 - fm.descent() / 2), tr("test"));
+    for (const LegendItem& it : legendFlow(r.width())) {
+        const double x = r.left() + it.x;
+        const double cy = r.top() + (it.line + 0.5) * lineH;
+        if (it.kind >= 0) {  // a class
+            p.setPen(QPen(Qt::white, 1.2 * s));
+            p.setBrush(classColor(it.kind));
+            p.drawEllipse(QPointF(x + rad, cy), rad, rad);
+        } else if (it.kind == -1) {  // filled = training point
+            p.setPen(QPen(muted, 1.2 * s));
+            p.setBrush(muted);
+            p.drawEllipse(QPointF(x + rad, cy), rad * 0.9, rad * 0.9);
+        } else {  // ring = test point
+            p.setBrush(Qt::NoBrush);
+            p.setPen(QPen(muted, 2 * s));
+            p.drawEllipse(QPointF(x + rad, cy), rad * 0.85, rad * 0.85);
+        }
+        p.setPen(text);
+        p.drawText(QPointF(x + 2 * rad + 5 * s, cy + fm.ascent() / 2 - fm.descent() / 2), it.text);
+    }
 }
 
 void BoundaryView::paintPlot(QPainter& p)
@@ -909,7 +976,12 @@ void BoundaryView::paintThumbs(QPainter& p)
     muted.setAlphaF(0.85f);
     for (size_t g = 0; g < groups_.size() && g < layout_.groupHeaders.size(); ++g) {
         p.setPen(muted);
-        p.drawText(layout_.groupHeaders[g], Qt::AlignLeft | Qt::AlignVCenter, groups_[g].title);
+        // "h1 · tanh · 16 neurons", or "h1 · tanh" when the column is narrow.
+        const QFontMetricsF hfm(p.font());
+        const QRectF hr = layout_.groupHeaders[g];
+        QString title = groups_[g].title;
+        if (hfm.horizontalAdvance(title) > hr.width() && title.count(kDot) >= 2) title = title.left(title.lastIndexOf(kDot)).trimmed();
+        p.drawText(hr, Qt::AlignLeft | Qt::AlignVCenter, hfm.elidedText(title, Qt::ElideRight, hr.width()));
     }
     QColor frame = text;
     frame.setAlphaF(0.35f);
@@ -956,29 +1028,24 @@ void BoundaryView::paintFooter(QPainter& p)
     const QColor text = palette().color(QPalette::WindowText);
     QColor muted = text;
     muted.setAlphaF(0.75f);
-    const QFontMetricsF big(scaledFont(1.15));
-    const QRectF line1(r.left(), r.top(), r.width(), big.height());
-    const QRectF line2(r.left(), line1.bottom() + 4 * s, r.width(), r.height() - big.height() - 4 * s);
+    const auto& [first, second] = layout_.footerText;
+    QRectF used;
     if (selected_ < 0) {
         p.setFont(scaledFont(1.0));
         p.setPen(muted);
-        p.drawText(line1, Qt::AlignLeft | Qt::AlignVCenter, tr("Click a neuron thumbnail to see its formula with the current weights."));
-        p.drawText(line2, Qt::AlignLeft | Qt::AlignTop,
-                   tr("Each thumbnail is one hidden neuron's output over the plane: blue positive, orange negative."));
-        return;
+        p.drawText(r, Qt::AlignLeft | Qt::AlignTop | Qt::TextWordWrap, first, &used);
+    } else {
+        p.setFont(scaledFont(1.15, true));
+        p.setPen(text);
+        const QFontMetricsF big(p.font());
+        used = QRectF(r.left(), r.top(), r.width(), big.height());
+        p.drawText(used, Qt::AlignLeft | Qt::AlignVCenter, big.elidedText(first, Qt::ElideRight, r.width()));
     }
-    const Neuron& n = neurons_[size_t(selected_)];
-    p.setFont(scaledFont(1.15, true));
-    p.setPen(text);
-    p.drawText(line1, Qt::AlignLeft | Qt::AlignVCenter, big.elidedText(neuronFormula(selected_), Qt::ElideRight, line1.width()));
+    if (second.isEmpty()) return;
     p.setFont(scaledFont(1.0));
     p.setPen(muted);
-    const QString inputs = n.inputPrefix == "x" ? tr("x1 and x2") : tr("the outputs of %1").arg(n.inputPrefix.chopped(1));
-    const QString act = n.activation == "none" ? tr("with no activation") : tr("through %1").arg(n.activation);
-    const QFontMetricsF fm(p.font());
-    p.drawText(line2, Qt::AlignLeft | Qt::AlignTop,
-               fm.elidedText(tr("Neuron %1 of layer %2: a weighted sum of %3 plus a bias, %4.").arg(n.unit).arg(n.layer, inputs, act),
-                             Qt::ElideRight, line2.width()));
+    p.drawText(QRectF(r.left(), used.bottom() + 4 * s, r.width(), r.bottom() - used.bottom() - 4 * s),
+               Qt::AlignLeft | Qt::AlignTop | Qt::TextWordWrap, second);
 }
 
 // ---- interaction -------------------------------------------------------------------------------

@@ -13,6 +13,7 @@
 #include <QElapsedTimer>
 #include <QImage>
 #include <QLineF>
+#include <QPair>
 #include <QRectF>
 #include <QTimer>
 #include <QVector>
@@ -101,8 +102,16 @@ private:
         QString title;  // "h1 · tanh · 16 neurons"
         int first = 0, count = 0;
     };
+    struct LegendItem {
+        int kind = 0;  // class index; -1 training marker, -2 test marker
+        QString text;
+        double x = 0;  // from the legend's left
+        int line = 0;
+    };
     struct Layout {
-        QRectF title, legend, plot, thumbs, footer;
+        QRectF title, info, legend, plot, thumbs, footer;
+        bool infoBelow = false;  // "epoch · data" on its own line (narrow view, big text)
+        QPair<QString, QString> footerText;  // second is empty when there is no room
         std::vector<QRectF> groupHeaders;
         std::vector<QRectF> thumbRects;  // one per neuron
         bool valid = false;
@@ -118,6 +127,8 @@ private:
     void computeContour();
     void updateRange();
     void doLayout();
+    std::vector<LegendItem> legendFlow(double width) const;
+    QPair<QString, QString> footerTexts() const;
     QFont scaledFont(double factor, bool bold = false) const;
     QColor classColor(int k) const;
     QPointF toPixel(double x, double y) const;

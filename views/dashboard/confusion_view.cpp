@@ -179,7 +179,7 @@ QVector<QVector<double>> ConfusionView::csvRows() const
 }
 
 QSize ConfusionView::sizeHint() const { return QSize(int(560 * scale_), int(480 * scale_)); }
-QSize ConfusionView::minimumSizeHint() const { return QSize(int(220 * scale_), int(180 * scale_)); }
+QSize ConfusionView::minimumSizeHint() const { return QSize(int(200 * scale_), int(120 * scale_)); }
 
 // ---- evaluation ---------------------------------------------------------------------------
 
@@ -307,38 +307,58 @@ void ConfusionView::doLayout()
     const double s = scale_;
     const double m = 10 * s;
     const QRectF r = QRectF(rect()).adjusted(m, m, -m, -m);
-    const QFontMetricsF titleFm(scaledFont(1.3, true)), subFm(scaledFont(0.95)), labelFm(scaledFont(0.95)),
-        axisFm(scaledFont(1.0, true));
-    layout_.title = QRectF(r.left(), r.top(), r.width(), titleFm.height() + subFm.height() + 2 * s);
+    const QFontMetricsF titleFm(scaledFont(1.3, true)), subFm(scaledFont(0.95));
     const int k = int(classNames_.size());
-    if (k == 0) return;
-    double maxName = 0;
-    for (const auto& n : classNames_) maxName = std::max(maxName, labelFm.horizontalAdvance(n));
-    const double axisW = axisFm.height() + 6 * s;
-    layout_.rowLabelW = maxName + 10 * s;
-    const double accW = labelFm.horizontalAdvance(QStringLiteral("100.0%")) + 10 * s + 36 * s;
-    const double headerH = labelFm.height() + 6 * s;  // "accuracy" above its column
-    const double top = layout_.title.bottom() + 10 * s;
-    const double availW = r.width() - axisW - layout_.rowLabelW - 12 * s - accW;
-    const double bottomAxis = axisFm.height() + 6 * s;
-    auto cellFor = [&](double colLabelH) {
-        return std::min(availW / k, (r.bottom() - top - headerH - colLabelH - bottomAxis) / k);
-    };
-    // Column labels horizontal when they fit in a cell, else at 45°.
-    double colH = labelFm.height() + 6 * s;
-    double cell = cellFor(colH);
-    if (maxName + 6 * s > cell) {
-        layout_.rotated = true;
-        colH = maxName * std::sqrt(0.5) + labelFm.height() + 8 * s;
-        cell = cellFor(colH);
+    // A short, wide panel (a bottom dock, projector mode) puts the title in a column
+    // left of the matrix, so the matrix gets the whole height.
+    layout_.side = k > 0 && r.width() > 2.2 * r.height() && r.width() > 500 * s;
+    if (layout_.side) {
+        const double w = std::min(r.width() * 0.32, std::max(titleFm.horizontalAdvance(tr("Confusion matrix")), 260 * s));
+        layout_.title = QRectF(r.left(), r.top(), w, r.height());
+    } else {
+        layout_.title = QRectF(r.left(), r.top(), r.width(), titleFm.height() + subFm.height() + 2 * s);
     }
-    cell = std::clamp(cell, 4.0, 150 * s);
-    layout_.cell = cell;
-    layout_.colLabelH = colH;
-    const double blockW = axisW + layout_.rowLabelW + k * cell + 12 * s + accW;
-    const double left = r.left() + std::max(0.0, (r.width() - blockW) / 2);
-    layout_.grid = QRectF(left + axisW + layout_.rowLabelW, top + headerH, k * cell, k * cell);
-    layout_.accuracy = QRectF(layout_.grid.right() + 12 * s, layout_.grid.top(), accW, k * cell);
+    if (k == 0) return;
+    const QRectF area = layout_.side ? QRectF(layout_.title.right() + 16 * s, r.top(), r.right() - layout_.title.right() - 16 * s, r.height())
+                                     : QRectF(r.left(), layout_.title.bottom() + 10 * s, r.width(), r.bottom() - layout_.title.bottom() - 10 * s);
+    // Labels shrink (down to 0.7 of their size) before the cells get too small to read.
+    for (double labelScale : {0.95, 0.85, 0.7}) {
+        const QFontMetricsF labelFm(scaledFont(labelScale)), axisFm(scaledFont(labelScale + 0.05, true));
+        layout_.labelScale = labelScale;
+        double maxName = 0;
+        for (const auto& n : classNames_) maxName = std::max(maxName, labelFm.horizontalAdvance(n));
+        const double axisW = axisFm.height() + 6 * s;
+        layout_.rowLabelW = maxName + 10 * s;
+        const double accW = labelFm.horizontalAdvance(QStringLiteral("100.0%")) + 10 * s + 36 * s;
+        const double headerH = labelFm.height() + 6 * s;  // "accuracy" above its column
+        const double top = area.top();
+        const double availW = area.width() - axisW - layout_.rowLabelW - 12 * s - accW;
+        const double bottomAxis = axisFm.height() + 6 * s;
+        const double colW = availW / k;  // the most a column may take
+        auto heightFor = [&](double colLabelH) { return (area.bottom() - top - headerH - colLabelH - bottomAxis) / k; };
+        // Column labels horizontal when they fit in a column, else at 45°. A cell
+        // may be wider than tall (up to 2.5x) to keep its label horizontal.
+        double colH = labelFm.height() + 6 * s;
+        double cellH = std::min(heightFor(colH), 150 * s);
+        layout_.rotated = maxName + 6 * s > colW;
+        if (layout_.rotated) {
+            colH = maxName * std::sqrt(0.5) + labelFm.height() + 8 * s;
+            cellH = std::min(heightFor(colH), 150 * s);
+        }
+        const double cellW = std::min(colW, layout_.rotated ? cellH : std::clamp(maxName + 10 * s, cellH, 2.5 * cellH));
+        const double cell = std::min(cellW, cellH);
+        layout_.cell = cell;
+        layout_.cellW = cellW;
+        layout_.cellH = cellH;
+        layout_.colLabelH = colH;
+        const double blockW = axisW + layout_.rowLabelW + k * std::max(cellW, 0.0) + 12 * s + accW;
+        const double left = area.left() + std::max(0.0, (area.width() - blockW) / 2);
+        layout_.grid = QRectF(left + axisW + layout_.rowLabelW, top + headerH, k * cellW, k * cellH);
+        layout_.accuracy = QRectF(layout_.grid.right() + 12 * s, layout_.grid.top(), accW, k * cellH);
+        if (cell >= std::max(12.0, labelFm.height() * 0.9)) return;
+    }
+    // Even with small labels the cells would be unreadable: say so instead.
+    layout_.tooSmall = layout_.cell < 6;
 }
 
 bool ConfusionView::cellAt(const QPointF& p, int* row, int* col) const
@@ -347,8 +367,8 @@ bool ConfusionView::cellAt(const QPointF& p, int* row, int* col) const
     if (!layout_.valid || k == 0 || layout_.cell <= 0) return false;
     const QRectF area = layout_.grid.united(layout_.accuracy);
     if (!area.contains(p)) return false;
-    *row = std::clamp(int((p.y() - layout_.grid.top()) / layout_.cell), 0, k - 1);
-    *col = layout_.grid.contains(p) ? std::clamp(int((p.x() - layout_.grid.left()) / layout_.cell), 0, k - 1) : k;
+    *row = std::clamp(int((p.y() - layout_.grid.top()) / layout_.cellH), 0, k - 1);
+    *col = layout_.grid.contains(p) ? std::clamp(int((p.x() - layout_.grid.left()) / layout_.cellW), 0, k - 1) : k;
     return p.x() <= layout_.grid.right() || layout_.accuracy.contains(p);
 }
 
@@ -367,24 +387,47 @@ void ConfusionView::paintEvent(QPaintEvent*)
     // Title: overall accuracy; subtitle: which samples, which weights.
     const double acc = accuracy();
     const QFontMetricsF titleFm(scaledFont(1.3, true));
+    const QFontMetricsF subFm(scaledFont(0.95));
+    const QRectF tr0 = layout_.title;
+    QString title = tr("Confusion matrix");
+    const QString accText = std::isnan(acc) ? QString() : tr("accuracy %1").arg(percent(acc));
+    QStringList subParts;
+    if (set_ && !matrix_.isEmpty()) {
+        subParts << (samples_ < setSize_ ? tr("%1 set, first %2 of %3 samples").arg(setName_).arg(samples_).arg(setSize_)
+                                         : tr("%1 set, %2 samples").arg(setName_).arg(samples_));
+        subParts << tr("weights of epoch %1").arg(epoch_);
+        if (running_) subParts << tr("updating…");
+    }
     p.setFont(scaledFont(1.3, true));
     p.setPen(text);
-    const QRectF titleLine(layout_.title.left(), layout_.title.top(), layout_.title.width(), titleFm.height());
-    QString title = tr("Confusion matrix");
-    if (!std::isnan(acc)) title += tr("  ·  accuracy %1").arg(percent(acc));
-    p.drawText(titleLine, Qt::AlignLeft | Qt::AlignVCenter, title);
-    p.setFont(scaledFont(0.95));
-    p.setPen(muted);
-    const QRectF subLine(layout_.title.left(), titleLine.bottom() + 2 * s, layout_.title.width(), layout_.title.height() - titleLine.height());
-    if (set_ && !matrix_.isEmpty()) {
-        QString sub = samples_ < setSize_ ? tr("%1 set, first %2 of %3 samples").arg(setName_).arg(samples_).arg(setSize_)
-                                          : tr("%1 set, %2 samples").arg(setName_).arg(samples_);
-        sub += tr("  ·  weights of epoch %1").arg(epoch_);
-        if (running_) sub += tr("  ·  updating…");
-        p.drawText(subLine, Qt::AlignLeft | Qt::AlignVCenter, sub);
+    if (layout_.side) {
+        // Stacked in the left column: title, accuracy, then the details, wrapped.
+        QRectF used;
+        p.drawText(tr0, Qt::AlignLeft | Qt::AlignTop | Qt::TextWordWrap, title, &used);
+        double y = used.bottom() + 2 * s;
+        if (!accText.isEmpty()) {
+            p.drawText(QRectF(tr0.left(), y, tr0.width(), tr0.bottom() - y), Qt::AlignLeft | Qt::AlignTop | Qt::TextWordWrap, accText, &used);
+            y = used.bottom() + 6 * s;
+        }
+        p.setFont(scaledFont(0.95));
+        p.setPen(muted);
+        p.drawText(QRectF(tr0.left(), y, tr0.width(), tr0.bottom() - y), Qt::AlignLeft | Qt::AlignTop | Qt::TextWordWrap,
+                   subParts.join(QStringLiteral(" · ")));
+    } else {
+        // One line when it fits, else the accuracy moves to the front of the details.
+        const QString full = accText.isEmpty() ? title : title + tr("  ·  ") + accText;
+        if (titleFm.horizontalAdvance(full) <= tr0.width()) title = full;
+        else if (!accText.isEmpty()) subParts.prepend(accText);
+        const QRectF titleLine(tr0.left(), tr0.top(), tr0.width(), titleFm.height());
+        p.drawText(titleLine, Qt::AlignLeft | Qt::AlignVCenter, titleFm.elidedText(title, Qt::ElideRight, tr0.width()));
+        p.setFont(scaledFont(0.95));
+        p.setPen(muted);
+        const QRectF subLine(tr0.left(), titleLine.bottom() + 2 * s, tr0.width(), tr0.height() - titleLine.height());
+        p.drawText(subLine, Qt::AlignLeft | Qt::AlignVCenter, subFm.elidedText(subParts.join(tr("  ·  ")), Qt::ElideRight, tr0.width()));
     }
 
-    const QRectF body = QRectF(rect()).adjusted(10 * s, layout_.title.bottom() + 10 * s, -10 * s, -10 * s);
+    const QRectF body = layout_.side ? QRectF(tr0.right() + 16 * s, tr0.top(), width() - tr0.right() - 26 * s, tr0.height())
+                                     : QRectF(rect()).adjusted(10 * s, tr0.bottom() + 10 * s, -10 * s, -10 * s);
     auto message = [&](const QString& msg) {
         p.setFont(scaledFont(1.1));
         p.setPen(muted);
@@ -408,22 +451,26 @@ void ConfusionView::paintEvent(QPaintEvent*)
         message(tr("Computing the confusion matrix…"));
         return;
     }
+    if (layout_.tooSmall) {
+        message(tr("Make this panel bigger to see the %1 × %1 matrix.").arg(k));
+        return;
+    }
 
     const QRectF grid = layout_.grid;
-    const double cell = layout_.cell;
+    const double cell = layout_.cell, cw = layout_.cellW, ch = layout_.cellH;
     QVector<qint64> rowSum(k, 0);
     for (int i = 0; i < k; ++i)
         for (int v : matrix_[i]) rowSum[i] += v;
 
     // Cells.
     QFont countFont = scaledFont(1.0);
-    countFont.setPixelSize(std::max(6, int(std::min(cell * 0.34, QFontMetricsF(scaledFont(1.15)).height() * 0.8))));
+    countFont.setPixelSize(std::max(6, int(std::min(cell * 0.5, QFontMetricsF(scaledFont(1.15)).height() * 0.8))));
     p.setFont(countFont);
     const QFontMetricsF countFm(countFont);
     const double gap = std::max(1.0, std::min(2.0 * s, cell * 0.04));
     for (int i = 0; i < k; ++i) {
         for (int j = 0; j < k; ++j) {
-            const QRectF c(grid.left() + j * cell, grid.top() + i * cell, cell, cell);
+            const QRectF c(grid.left() + j * cw, grid.top() + i * ch, cw, ch);
             const QRectF inner = c.adjusted(gap / 2, gap / 2, -gap / 2, -gap / 2);
             const int count = matrix_[i][j];
             const double frac = rowSum[i] ? double(count) / double(rowSum[i]) : 0.0;
@@ -441,22 +488,22 @@ void ConfusionView::paintEvent(QPaintEvent*)
     if (hoverRow_ >= 0 && hoverCol_ >= 0 && hoverRow_ < k && hoverCol_ < k) {
         p.setPen(QPen(text, 2 * s));
         p.setBrush(Qt::NoBrush);
-        p.drawRect(QRectF(grid.left() + hoverCol_ * cell, grid.top() + hoverRow_ * cell, cell, cell).adjusted(1, 1, -1, -1));
+        p.drawRect(QRectF(grid.left() + hoverCol_ * cw, grid.top() + hoverRow_ * ch, cw, ch).adjusted(1, 1, -1, -1));
     }
 
     // Row labels (true class) and column labels (predicted class).
-    p.setFont(scaledFont(0.95));
+    p.setFont(scaledFont(layout_.labelScale));
     const QFontMetricsF labelFm(p.font());
     for (int i = 0; i < k; ++i) {
-        const QRectF row(grid.left() - layout_.rowLabelW, grid.top() + i * cell, layout_.rowLabelW - 8 * s, cell);
+        const QRectF row(grid.left() - layout_.rowLabelW, grid.top() + i * ch, layout_.rowLabelW - 8 * s, ch);
         p.setPen(i == hoverRow_ ? text : muted);
         p.drawText(row, Qt::AlignRight | Qt::AlignVCenter, classNames_[i]);
     }
     for (int j = 0; j < k; ++j) {
         p.setPen(j == hoverCol_ ? text : muted);
-        const double cx = grid.left() + (j + 0.5) * cell;
+        const double cx = grid.left() + (j + 0.5) * cw;
         if (!layout_.rotated) {
-            p.drawText(QRectF(cx - cell / 2, grid.bottom() + 4 * s, cell, labelFm.height()), Qt::AlignHCenter | Qt::AlignTop,
+            p.drawText(QRectF(cx - cw / 2, grid.bottom() + 4 * s, cw, labelFm.height()), Qt::AlignHCenter | Qt::AlignTop,
                        classNames_[j]);
         } else {
             p.save();
@@ -468,35 +515,37 @@ void ConfusionView::paintEvent(QPaintEvent*)
         }
     }
     // Axis titles.
-    p.setFont(scaledFont(1.0, true));
+    p.setFont(scaledFont(layout_.labelScale + 0.05, true));
     const QFontMetricsF axisFm(p.font());
     p.setPen(text);
-    p.drawText(QRectF(grid.left(), grid.bottom() + layout_.colLabelH, grid.width(), axisFm.height()), Qt::AlignHCenter | Qt::AlignTop,
-               tr("predicted class"));
+    const double predW = std::max(grid.width(), axisFm.horizontalAdvance(tr("predicted class")) + 4);
+    p.drawText(QRectF(grid.center().x() - predW / 2, grid.bottom() + layout_.colLabelH, predW, axisFm.height()),
+               Qt::AlignHCenter | Qt::AlignTop, tr("predicted class"));
     p.save();
     p.translate(grid.left() - layout_.rowLabelW - axisFm.height() / 2 - 4 * s, grid.center().y());
     p.rotate(-90);
-    p.drawText(QRectF(-grid.height() / 2, -axisFm.height() / 2, grid.height(), axisFm.height()), Qt::AlignCenter, tr("true class"));
+    const double trueW = std::max(grid.height(), axisFm.horizontalAdvance(tr("true class")) + 4);
+    p.drawText(QRectF(-trueW / 2, -axisFm.height() / 2, trueW, axisFm.height()), Qt::AlignCenter, tr("true class"));
     p.restore();
 
     // Per-class accuracy: a bar and the figure.
     const QRectF accR = layout_.accuracy;
-    p.setFont(scaledFont(0.95, true));
+    p.setFont(scaledFont(layout_.labelScale, true));
     p.setPen(muted);
     p.drawText(QRectF(accR.left(), accR.top() - labelFm.height() - 6 * s, accR.width() + 20 * s, labelFm.height()),
                Qt::AlignLeft | Qt::AlignBottom, tr("accuracy"));
-    p.setFont(scaledFont(0.95));
+    p.setFont(scaledFont(layout_.labelScale));
     const QVector<double> perClass = classAccuracy();
     const double barW = 36 * s;
     for (int i = 0; i < k; ++i) {
-        const double cy = accR.top() + (i + 0.5) * cell;
-        const double barH = std::min(cell * 0.5, labelFm.height() * 0.8);
+        const double cy = accR.top() + (i + 0.5) * ch;
+        const double barH = std::min(ch * 0.5, labelFm.height() * 0.8);
         const QRectF bar(accR.left(), cy - barH / 2, barW, barH);
         p.fillRect(bar, base);
         const double a = perClass[i];
         if (!std::isnan(a)) p.fillRect(QRectF(bar.left(), bar.top(), barW * a, barH), mix(base, kRight, 0.85));
         p.setPen(i == hoverRow_ ? text : muted);
-        p.drawText(QRectF(bar.right() + 6 * s, cy - cell / 2, accR.width() - barW - 6 * s, cell), Qt::AlignLeft | Qt::AlignVCenter,
+        p.drawText(QRectF(bar.right() + 6 * s, cy - ch / 2, accR.width() - barW - 6 * s, ch), Qt::AlignLeft | Qt::AlignVCenter,
                    std::isnan(a) ? QStringLiteral("–") : percent(a, a >= 0.9995 ? 0 : 1));
     }
 }

@@ -88,9 +88,13 @@ public:
 private:
     struct Layout {
         QRectF title, grid, accuracy;
-        double cell = 0;
+        double cell = 0;              // the smaller of a cell's width and height
+        double cellW = 0, cellH = 0;
         double rowLabelW = 0, colLabelH = 0;
         bool rotated = false;
+        bool side = false;       // title in a column left of the matrix (wide, short panel)
+        bool tooSmall = false;   // no room for readable cells: a message instead
+        double labelScale = 0.95;
         bool valid = false;
     };
 

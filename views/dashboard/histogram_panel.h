@@ -16,13 +16,15 @@
 namespace views {
 
 class TrainingSession;
+struct Snapshot;
 
 class HistogramPanel : public ImGuiHost {
     Q_OBJECT
 public:
     static constexpr int kBins = 40;
-    // Past this many entries, every other one is dropped (the first is kept).
-    static constexpr int kMaxFrames = 2000;
+    // One entry per epoch up to this many; past it every other one is dropped
+    // (the first and newest are kept), so entries stay evenly spaced over the run.
+    static constexpr int kMaxFrames = 1000;
 
     struct Stats {
         double min = 0, max = 0, mean = 0, std = 0;
@@ -45,6 +47,9 @@ public:
     Stats weightStats(int paramIndex, int frame) const;
     Stats gradientStats(int paramIndex, int frame) const;
     int parameterCount() const { return int(names_.size()); }
+    // Bins of parameter `paramIndex`'s value histogram at entry `frame` that hold
+    // at least one value (the bars one sees); 0 when out of range.
+    int nonEmptyBins(int paramIndex, int frame) const;
 
     QSize sizeHint() const override;
     QSize minimumSizeHint() const override;
@@ -54,7 +59,10 @@ protected:
 
 private:
     struct Histogram {
-        std::array<float, kBins> counts {};
+        std::array<float, kBins> counts {};  // the first `bins` are used
+        int bins = kBins;
+        double lo = 0, hi = 0;               // the binned range (the bulk of the values)
+        qint64 below = 0, above = 0;         // outliers left and right of it
         Stats stats;
         float peak = 0;
         bool valid = false;
@@ -77,7 +85,7 @@ private:
     void onSnapshot();
     bool structureMatches() const;
     void resetStructure();
-    void record();
+    void record(const Snapshot& snap);
     static Histogram bin(const float* v, qint64 n);
     void drawHistogram(const char* id, const Histogram& h, bool gradient, float height);
 
@@ -85,6 +93,7 @@ private:
     std::vector<ParamInfo> names_;
     std::vector<Frame> frames_;
     int slider_ = 0;
+    int stride_ = 1;  // epochs between two entries; doubles each time the cap is hit
     bool follow_ = true;
 };
 

@@ -181,6 +181,7 @@ void TrainingSession::poll()
     std::vector<nn::Tensor> params, grads;
     const size_t epochsBefore = history_.size();
     bool stepped = false;
+    epochSnapshots_.clear();
     for (auto& e : worker_->channel().drain()) {
         switch (e.type) {
         case nn::TrainEvent::Type::Step:
@@ -191,6 +192,7 @@ void TrainingSession::poll()
         case nn::TrainEvent::Type::Epoch:
             history_.push_back(e.epoch);
             steps_ = e.epoch.steps;
+            if (!e.params.empty()) epochSnapshots_.push_back({int(history_.size()), steps_, e.params, e.grads});
             break;
         case nn::TrainEvent::Type::Finished:
             result_ = e.result;

@@ -62,6 +62,10 @@ public:
     // latest snapshot; null when no model is set).
     const nn::Model* viewModel() const { return viewModel_.get(); }
     const Snapshot& snapshot() const { return snapshot_; }
+    // The weights at the end of every epoch the last poll drained, oldest first
+    // (snapshot() is only the newest): for views that keep a history per epoch.
+    // Valid during snapshotChanged(); the tensors share storage, nothing is copied.
+    const std::vector<Snapshot>& epochSnapshots() const { return epochSnapshots_; }
     const std::vector<nn::EpochMetrics>& history() const { return history_; }
     const nn::TrainResult& result() const { return result_; }
     int64_t stepsDone() const { return steps_; }
@@ -96,6 +100,7 @@ private:
     std::unique_ptr<nn::TrainingWorker> worker_;
     std::shared_ptr<const nn::data::Split> workerData_;  // keeps the split alive for the worker
     Snapshot snapshot_;
+    std::vector<Snapshot> epochSnapshots_;
     std::vector<nn::EpochMetrics> history_;
     nn::TrainResult result_;
     int64_t steps_ = 0;
