@@ -47,6 +47,7 @@ int main(int argc, char** argv)
     // A screenshot shows what its flags ask for, not the projector setting left by
     // the last session.
     if (cli.isSet(projector) || cli.isSet(screenshot)) window.setProjectorMode(cli.isSet(projector));
+    if (cli.isSet(screenshot)) window.resetDockSizes();  // not the last session's dock sizes
     if (cli.value(page) == "stepper") {
         window.showPage(1);
         if (cli.isSet(screenshot)) {  // show the lecture example fully stepped, 1/x explained

@@ -31,6 +31,7 @@
 #include "views/dashboard/histogram_panel.h"
 #include "views/dashboard/setup_panel.h"
 #include "views/dashboard/setup_undo.h"
+#include "views/history/history_dock.h"
 #include "views/stepper/stepper_view.h"
 #include "views/training/training_session.h"
 
@@ -109,6 +110,9 @@ void MainWindow::createViews()
     histogramDock_ = dock(histograms_, tr("Weights and gradients"), "histogramDock", Qt::BottomDockWidgetArea);
     confusionDock_ = dock(confusion_, tr("Confusion matrix"), "confusionDock", Qt::BottomDockWidgetArea);
     histograms_->setMinimumHeight(220);
+    history_ = new views::HistoryDock(session_);  // records the session's runs into the default history
+    tabifyDockWidget(confusionDock_, dock(history_, tr("History"), "historyDock", Qt::BottomDockWidgetArea));
+    confusionDock_->raise();
 }
 
 void MainWindow::createActions()
@@ -164,6 +168,8 @@ void MainWindow::createMenus()
     });
     file->addAction(tr("&Save model spec…"), QKeySequence::Save, this, &MainWindow::saveModelSpec);
     recentMenu_ = file->addMenu(tr("&Recent"));
+    file->addAction(tr("Open &history…"), this, [this] { history_->chooseStore(); })
+        ->setStatusTip(tr("Choose the run history file (SQLite) the History dock shows and records into"));
     file->addSeparator();
     file->addAction(tr("&Export chart…"), QKeySequence(Qt::CTRL | Qt::Key_E), this, &MainWindow::exportChartDialog);
     file->addSeparator();
@@ -317,17 +323,23 @@ void MainWindow::arrangeDocks()
     // puts them back side by side.
     if (histogramDock_->isFloating() || confusionDock_->isFloating()) return;
     if (dockWidgetArea(histogramDock_) != Qt::BottomDockWidgetArea || dockWidgetArea(confusionDock_) != Qt::BottomDockWidgetArea) return;
-    if (auto* setupDock = findChild<QDockWidget*>("setupDock"))
-        resizeDocks({setupDock}, {setupScroll_->minimumWidth() + (projector_ ? 0 : 40)}, Qt::Horizontal);
     if (projector_) {
         tabifyDockWidget(histogramDock_, confusionDock_);
         confusionDock_->raise();
-        resizeDocks({confusionDock_}, {int(height() * 0.3)}, Qt::Vertical);
     } else if (tabifiedDockWidgets(histogramDock_).contains(confusionDock_)) {
         addDockWidget(Qt::BottomDockWidgetArea, histogramDock_);
         splitDockWidget(histogramDock_, confusionDock_, Qt::Horizontal);
-        resizeDocks({histogramDock_, confusionDock_}, {width() / 2, width() / 2}, Qt::Horizontal);
     }
+    resetDockSizes();
+}
+
+void MainWindow::resetDockSizes()
+{
+    // The dashboard's plots get about two thirds of the height, the bottom panels the rest.
+    if (auto* setupDock = findChild<QDockWidget*>("setupDock"))
+        resizeDocks({setupDock}, {setupScroll_->minimumWidth() + (projector_ ? 0 : 40)}, Qt::Horizontal);
+    resizeDocks({confusionDock_}, {int(height() * (projector_ ? 0.3 : 0.36))}, Qt::Vertical);
+    if (!projector_) resizeDocks({histogramDock_, confusionDock_}, {width() / 2, width() / 2}, Qt::Horizontal);
 }
 
 void MainWindow::openModel(const QString& path)

@@ -19,6 +19,7 @@ class HistogramPanel;
 class ConfusionView;
 class Exportable;
 class StepperView;
+class HistoryDock;
 } // namespace views
 
 class MainWindow : public QMainWindow {
@@ -34,11 +35,14 @@ public:
     views::HistogramPanel* histograms() const { return histograms_; }
     views::ConfusionView* confusion() const { return confusion_; }
     views::StepperView* stepper() const { return stepper_; }
+    views::HistoryDock* history() const { return history_; }  // the run history dock
     // 0 the training dashboard, 1 the backprop stepper.
     void showPage(int page);
     QUndoStack* undoStack() const { return undo_; }
 
     void setProjectorMode(bool on);
+    // Set-up dock at its minimum width, bottom panels about a third of the height.
+    void resetDockSizes();
     bool projectorMode() const { return projector_; }
     // Opens a model spec file (also used by the command line and Recent).
     void openModel(const QString& path);
@@ -70,6 +74,7 @@ private:
     views::HistogramPanel* histograms_ = nullptr;
     views::ConfusionView* confusion_ = nullptr;
     views::StepperView* stepper_ = nullptr;
+    views::HistoryDock* history_ = nullptr;
     class QTabWidget* pages_ = nullptr;
     QUndoStack* undo_;
     QMenu* recentMenu_ = nullptr;
