@@ -90,6 +90,22 @@ void MainWindow::createViews()
     pages_->setTabToolTip(0, tr("Train a network and watch it learn (Ctrl+1)"));
     pages_->setTabToolTip(1, tr("Walk a formula or one training step node by node (Ctrl+2)"));
     setCentralWidget(pages_);
+    // The bottom panels watch training: on the stepper page they only take room,
+    // so they step aside there and come back with the dashboard.
+    connect(pages_, &QTabWidget::currentChanged, this, [this](int page) {
+        if (page == 1) {
+            hiddenForStepper_.clear();
+            for (auto* d : findChildren<QDockWidget*>())
+                if (dockWidgetArea(d) == Qt::BottomDockWidgetArea && !d->isHidden() && !d->isFloating()) {
+                    hiddenForStepper_ << d;
+                    d->hide();
+                }
+        } else {
+            for (auto* d : hiddenForStepper_) d->show();
+            hiddenForStepper_.clear();
+            confusionDock_->raise();
+        }
+    });
 
     auto dock = [this](QWidget* w, const QString& title, const char* name, Qt::DockWidgetArea area) {
         auto* d = new QDockWidget(title, this);

@@ -76,6 +76,7 @@ private:
     views::StepperView* stepper_ = nullptr;
     views::HistoryDock* history_ = nullptr;
     class QTabWidget* pages_ = nullptr;
+    QList<class QDockWidget*> hiddenForStepper_;  // bottom docks put away while the stepper shows
     QUndoStack* undo_;
     QMenu* recentMenu_ = nullptr;
     QMenu* viewMenu_ = nullptr;

@@ -75,8 +75,16 @@ void GraphCanvas::layoutNodes()
         byColumn[column[i]].push_back(i);
         visible_.push_back(i);
     }
-    const double boxW = 64 * scale_, boxH = 40 * scale_;
-    const double margin = 30 * scale_;
+    // Grow boxes, fonts and lines with the room there is (up to 2×), so a small
+    // graph fills a projected screen instead of huddling in its middle.
+    int tallest = 1;
+    for (const auto& nodes : byColumn) tallest = std::max<int>(tallest, int(nodes.size()));
+    const double roomX = columns > 1 ? (width() - 60.0 * scale_) / (columns - 1) / (64 * scale_ * 1.9) : 2.0;
+    const double roomY = (height() - 60.0 * scale_) / tallest / (40 * scale_ * 2.2);
+    zoom_ = std::clamp(std::min(roomX, roomY), 1.0, 2.0);
+    const double s = scale_ * zoom_;
+    const double boxW = 64 * s, boxH = 40 * s;
+    const double margin = 30 * s;
     const double colW = columns > 1 ? (width() - 2 * margin - boxW) / (columns - 1) : 0;
     for (int c = 0; c < columns; ++c) {
         const auto& nodes = byColumn[c];
@@ -121,8 +129,9 @@ void GraphCanvas::paintEvent(QPaintEvent*)
         p.drawText(rect(), Qt::AlignCenter, tr("Type a formula or pick a preset"));
         return;
     }
+    const double es = scale_ * zoom_;  // effective scale: projector mode × room to spare
     QFont f = font();
-    f.setPointSizeF(f.pointSizeF() * (scale_ > 1 ? 1.0 : 1.0));
+    f.setPointSizeF(f.pointSizeF() * zoom_);
     QFont small = f;
     small.setPointSizeF(f.pointSizeF() * 0.9);
     const int bad = graph_->firstNonFinite();
@@ -142,18 +151,18 @@ void GraphCanvas::paintEvent(QPaintEvent*)
             QPainterPath path(a);
             const double dx = (b.x() - a.x()) / 2;
             path.cubicTo(a + QPointF(dx, 0), b - QPointF(dx, 0), b);
-            p.setPen(QPen(palette().text().color(), 1.4 * scale_));
+            p.setPen(QPen(palette().text().color(), 1.4 * es));
             p.drawPath(path);
             // Labels sit near the source end, so edges converging on one node keep theirs apart.
             const QPointF mid = path.pointAtPercent(0.3);
             const QString v = valueLabel(src), g = gradientLabel(src);
             if (!v.isEmpty()) {
                 p.setPen(kValue);
-                p.drawText(QRectF(mid.x() - 60 * scale_, mid.y() - 20 * scale_, 120 * scale_, 18 * scale_), Qt::AlignCenter, v);
+                p.drawText(QRectF(mid.x() - 60 * es, mid.y() - 20 * es, 120 * es, 18 * es), Qt::AlignCenter, v);
             }
             if (!g.isEmpty()) {
                 p.setPen(kGradient);
-                p.drawText(QRectF(mid.x() - 60 * scale_, mid.y() + 2 * scale_, 120 * scale_, 18 * scale_), Qt::AlignCenter, g);
+                p.drawText(QRectF(mid.x() - 60 * es, mid.y() + 2 * es, 120 * es, 18 * es), Qt::AlignCenter, g);
             }
         }
     }
@@ -161,9 +170,9 @@ void GraphCanvas::paintEvent(QPaintEvent*)
     if (rects_.contains(root_)) {
         const QRectF r = rects_.value(root_);
         p.setPen(kValue);
-        p.drawText(QRectF(r.right() + 4, r.top() - 18 * scale_, 100 * scale_, 18 * scale_), Qt::AlignLeft, valueLabel(root_));
+        p.drawText(QRectF(r.right() + 4, r.top() - 18 * es, 100 * es, 18 * es), Qt::AlignLeft, valueLabel(root_));
         p.setPen(kGradient);
-        p.drawText(QRectF(r.right() + 4, r.bottom(), 100 * scale_, 18 * scale_), Qt::AlignLeft, gradientLabel(root_));
+        p.drawText(QRectF(r.right() + 4, r.bottom(), 100 * es, 18 * es), Qt::AlignLeft, gradientLabel(root_));
     }
     // Nodes.
     p.setFont(f);
@@ -175,8 +184,8 @@ void GraphCanvas::paintEvent(QPaintEvent*)
         if (i == nextForward || i == nextBackward) fill = kCurrent;
         if (i == bad) fill = QColor(0xff, 0x8a, 0x80);
         p.setBrush(fill);
-        p.setPen(QPen(i == selected_ ? palette().highlight().color() : palette().text().color(), (i == selected_ ? 3.0 : 1.2) * scale_));
-        p.drawRoundedRect(r, 8 * scale_, 8 * scale_);
+        p.setPen(QPen(i == selected_ ? palette().highlight().color() : palette().text().color(), (i == selected_ ? 3.0 : 1.2) * es));
+        p.drawRoundedRect(r, 8 * es, 8 * es);
         p.setPen(i == nextForward || i == nextBackward ? Qt::black : palette().buttonText().color());
         const QString label = leaf ? QString::fromStdString(n.name) : QString::fromUtf8(nn::opDecl(n.op).symbol);
         p.drawText(r, Qt::AlignCenter, n.op == nn::OpKind::AddScalar ? QString("+%1").arg(double(n.attrs.scalar))
@@ -184,7 +193,7 @@ void GraphCanvas::paintEvent(QPaintEvent*)
                                                                        : label);
         if (i == bad) {
             p.setPen(kGradient);
-            p.drawText(QRectF(r.left() - 20 * scale_, r.bottom() + 2, r.width() + 40 * scale_, 18 * scale_), Qt::AlignCenter, tr("NaN starts here"));
+            p.drawText(QRectF(r.left() - 20 * es, r.bottom() + 2, r.width() + 40 * es, 18 * es), Qt::AlignCenter, tr("NaN starts here"));
         }
     }
 }

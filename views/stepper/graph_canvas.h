@@ -43,6 +43,7 @@ private:
     int root_ = -1;
     int selected_ = -1;
     double scale_ = 1.0;
+    double zoom_ = 1.0;  // extra growth when the canvas has room (layoutNodes)
     QHash<int, QRectF> rects_;
     QVector<int> visible_;  // nodes drawn (constants folded into their consumer's label)
 };
