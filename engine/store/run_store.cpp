@@ -228,37 +228,39 @@ void RunStore::validate()
     const uintmax_t size = fs::file_size(path_, ec);
     if (ec) throw Error("cannot read run history '" + path_ + "': " + ec.message());
     if (size == 0) return;  // an empty file (mktemp) becomes a new history
-    {
-        std::ifstream in(path_, std::ios::binary);
-        char head[16] = {};
-        if (!in) throw Error("cannot read run history '" + path_ + "': " + std::strerror(errno));
-        in.read(head, sizeof head);
-        if (in.gcount() < 16 || std::memcmp(head, "SQLite format 3", 16) != 0)
-            throw Error(notOurs(path_, "it is not an SQLite database"));
-        if (size < 512) throw Error(damaged(path_, "only " + std::to_string(size) + " bytes, shorter than one page"));
-    }
-    // Look inside through a read-only connection: nothing is written (not even the
-    // WAL switch) until the file is known to be ours.
+    // Look inside through a read-only SQLite connection: nothing is written (not
+    // even the WAL switch) until the file is known to be ours. Only SQLite opens
+    // the file: another descriptor closed in this process would drop the POSIX
+    // locks of every SQLite connection to it (the app keeps one open).
     int64_t appId = 0, version = 0;
     std::vector<std::string> tables;
-    std::string check = "ok";
+    std::string check = "ok", failure;
+    int code = 0;
     try {
         sql::Db probe(path_, SQLITE_OPEN_READONLY);
         sqlite3_busy_timeout(probe.handle(), 10000);
-        appId = probe.scalar("PRAGMA application_id");
-        version = probe.scalar("PRAGMA user_version");
-        sql::Stmt t(probe, "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%' ORDER BY name");
-        while (t.step()) tables.push_back(t.text(0));
-        if (appId == kApplicationId && version <= kSchemaVersion && mode_ == OpenMode::ReadWrite
-            && size <= kQuickCheckLimit) {
-            sql::Stmt q(probe, "PRAGMA quick_check(5)");
-            check.clear();
-            while (q.step()) check += (check.empty() ? "" : "; ") + q.text(0);
+        try {
+            appId = probe.scalar("PRAGMA application_id");
+            version = probe.scalar("PRAGMA user_version");
+            sql::Stmt t(probe, "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%' ORDER BY name");
+            while (t.step()) tables.push_back(t.text(0));
+            if (appId == kApplicationId && version <= kSchemaVersion && mode_ == OpenMode::ReadWrite
+                && size <= kQuickCheckLimit) {
+                sql::Stmt q(probe, "PRAGMA quick_check(5)");
+                check.clear();
+                while (q.step()) check += (check.empty() ? "" : "; ") + q.text(0);
+            }
+        } catch (const Error& e) {
+            code = probe.lastCode();
+            failure = e.what();
         }
     } catch (const Error& e) {
-        std::string why = e.what();
-        const auto colon = why.rfind(": ");
-        throw Error(damaged(path_, colon == std::string::npos ? why : why.substr(colon + 2)));
+        failure = e.what();
+    }
+    if (!failure.empty()) {
+        if (code == SQLITE_NOTADB) throw Error(notOurs(path_, "it is not an SQLite database"));
+        const auto colon = failure.rfind(": ");
+        throw Error(damaged(path_, colon == std::string::npos ? failure : failure.substr(colon + 2)));
     }
     if (appId != kApplicationId) {
         if (appId == 0 && tables.empty() && version == 0) return;  // an empty SQLite file

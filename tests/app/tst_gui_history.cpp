@@ -1,0 +1,171 @@
+// The History dock in the real main window (under Xvfb): runs trained in the app
+// are recorded into the history and appear in the table; selecting two overlays
+// their curves, highlights the settings that differ and diffs their models; the
+// branch tree shows a CLI branch under its parent; a foreign file is refused.
+#include <QtTest/QtTest>
+
+#include <QChart>
+#include <QFile>
+#include <QProcess>
+#include <QSignalSpy>
+#include <QTableView>
+#include <QTableWidget>
+#include <QTemporaryDir>
+#include <QTreeWidget>
+
+#include "app/gui/main_window.h"
+#include "engine/store/run_store.h"
+#include "views/dashboard/setup_panel.h"
+#include "views/history/history_dock.h"
+#include "views/training/training_session.h"
+
+using views::TrainingSession;
+
+class GuiHistory : public QObject {
+    Q_OBJECT
+private:
+    std::unique_ptr<MainWindow> window;
+    QTemporaryDir tmp;
+    QString store;
+
+    TrainingSession* session() { return window->session(); }
+    views::HistoryDock* history() { return window->history(); }
+
+    qint64 trainOnce(int epochs, float lr)
+    {
+        window->setupPanel()->setEpochs(epochs);
+        nn::TrainConfig c = window->setupPanel()->trainConfig();
+        c.lr = lr;
+        session()->setConfig(c);
+        QSignalSpy recorded(history(), &views::HistoryDock::runRecorded);
+        session()->train();
+        if (!recorded.wait(20000)) return 0;
+        return recorded.at(0).at(0).toLongLong();
+    }
+
+private slots:
+    void initTestCase()
+    {
+        qputenv("NNSTUDIO_NO_DIALOGS", "1");
+        store = tmp.filePath("history.sqlite");
+        qputenv("NNSTUDIO_HISTORY", store.toLocal8Bit());  // never the user's own history
+        QCoreApplication::setOrganizationName("NN Studio Tests");
+        window = std::make_unique<MainWindow>();
+        window->resize(1600, 1000);
+        window->show();
+        QVERIFY(QTest::qWaitForWindowExposed(window.get()));
+        QCOMPARE(history()->storePath(), store);
+        window->openModel(QString(qgetenv("NN_SOURCE_DIR")) + "/assets/models/spiral-mlp.json");
+        QVERIFY(window->setupPanel()->selectData("spiral"));
+        QTRY_VERIFY_WITH_TIMEOUT(!session()->busyLoading() && session()->state() == TrainingSession::State::Ready, 10000);
+    }
+
+    void trainedRunsAppearInTheTable()
+    {
+        const qint64 first = trainOnce(30, 0.03f);
+        QVERIFY(first > 0);
+        QCOMPARE(history()->visibleRuns(), 1);
+        session()->reset();
+        QTRY_COMPARE(session()->state(), TrainingSession::State::Ready);
+        const qint64 second = trainOnce(20, 0.01f);
+        QVERIFY(second > first);
+        QCOMPARE(history()->visibleRuns(), 2);
+
+        nn::store::RunStore s(store.toStdString(), nn::store::OpenMode::ReadOnly);
+        const auto r = s.run(first);
+        QCOMPARE(QString::fromStdString(r.status), QString("completed"));
+        QCOMPARE(r.epochs, 30);
+        QCOMPARE(s.epochs(first).size(), size_t(30));
+        QCOMPARE(QString::fromStdString(r.modelName), QString("spiral-mlp"));
+        QCOMPARE(QString::fromStdString(r.dataset), QString("spiral"));
+        QVERIFY(s.snapshots(first).size() >= 1);  // the initial weights at least
+        QCOMPARE(s.epochs(second).back().epoch, 20);
+
+        // The table shows name, data, model, best accuracy, device; it filters.
+        const QAbstractItemModel* m = history()->table()->model();
+        QStringList names;
+        for (int row = 0; row < m->rowCount(); ++row) names << m->index(row, 0).data().toString();
+        QVERIFY2(names.join('|').contains("spiral-mlp on spiral"), qPrintable(names.join('|')));
+        QCOMPARE(m->index(0, 2).data().toString(), QString("spiral"));
+        QCOMPARE(m->index(0, 5).data().toString(), QString("cpu"));
+        history()->setFilter("no such run");
+        QCOMPARE(history()->visibleRuns(), 0);
+        history()->setFilter("spiral");
+        QCOMPARE(history()->visibleRuns(), 2);
+        history()->setFilter("");
+        // Sorting by best accuracy puts the better run first.
+        history()->table()->sortByColumn(4, Qt::DescendingOrder);
+        QVERIFY(m->index(0, 4).data().toString() >= m->index(1, 4).data().toString());
+    }
+
+    void twoRunsOverlayAndCompare()
+    {
+        const QList<qint64> ids = {1, 2};
+        history()->selectRuns(ids);
+        QCOMPARE(history()->selectedRuns(), ids);
+        QCOMPARE(history()->overlaidSeries(), 2);
+        QCOMPARE(history()->chart()->series().size(), 2);
+        // Settings side by side: lr and epochs differ and are marked, the seed is not.
+        QTableWidget* t = history()->settingsTable();
+        QCOMPARE(t->columnCount(), 2);
+        QMap<QString, bool> differs;
+        for (int row = 0; row < t->rowCount(); ++row)
+            differs[t->verticalHeaderItem(row)->text()] = t->item(row, 0)->data(Qt::UserRole).toBool();
+        QVERIFY(differs.value("lr") && differs.value("epochs"));
+        QVERIFY(differs.contains("seed") && !differs.value("seed"));
+        // Same model: the architecture diff says so layer by layer.
+        QTreeWidget* a = history()->architectureTree();
+        QVERIFY(a->topLevelItemCount() >= 5);  // input, h1, h2, out, loss
+        for (int i = 0; i < a->topLevelItemCount(); ++i)
+            QCOMPARE(a->topLevelItem(i)->data(0, Qt::UserRole).toString(), QString("same"));
+        // Export.
+        const QString csv = tmp.filePath("run1.csv");
+        QCOMPARE(history()->exportCsv(1, csv), QString());
+        QFile f(csv);
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        QCOMPARE(f.readAll().count('\n'), 31);
+    }
+
+    void branchesShowUnderTheirParent()
+    {
+        // Branch run 1 from the CLI (rewind to its initial weights, other lr).
+        const QString cli = QString(qgetenv("NN_GUI")).replace("/nnstudio", "/nnstudio-cli");
+        if (!QFile::exists(cli)) QSKIP("nnstudio-cli is not built next to nnstudio");
+        QProcess p;
+        p.start(cli, {"train", "--store", store, "--branch-from", "1:0", "--lr", "0.05", "--epochs", "5", "--json"});
+        QVERIFY(p.waitForFinished(20000));
+        QVERIFY2(p.exitCode() == 0, p.readAllStandardError().constData());
+        history()->refresh();
+        QCOMPARE(history()->visibleRuns(), 3);
+        QTreeWidget* tree = history()->branchTree();
+        QTreeWidgetItem* root = nullptr;
+        for (int i = 0; i < tree->topLevelItemCount(); ++i)
+            if (tree->topLevelItem(i)->text(0).startsWith("#1 ")) root = tree->topLevelItem(i);
+        QVERIFY(root);
+        QCOMPARE(root->childCount(), 1);
+        QVERIFY(root->child(0)->text(0).startsWith("#3 "));
+        QCOMPARE(root->child(0)->text(1), QString("0"));
+    }
+
+    void foreignFileIsRefusedAndKept()
+    {
+        const QString notes = tmp.filePath("notes.txt");
+        {
+            QFile f(notes);
+            QVERIFY(f.open(QIODevice::WriteOnly));
+            f.write(QByteArray("my notes\n").repeated(100));
+        }
+        QVERIFY(!history()->setStorePath(notes));
+        QVERIFY(history()->lastError().contains("not an NN Studio run history"));
+        QCOMPARE(history()->storePath(), store);  // still the previous history
+        QCOMPARE(history()->visibleRuns(), 3);
+        QFile f(notes);
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        QCOMPARE(f.readAll(), QByteArray("my notes\n").repeated(100));
+    }
+
+    void cleanupTestCase() { window.reset(); }
+};
+
+QTEST_MAIN(GuiHistory)
+#include "tst_gui_history.moc"

@@ -1,0 +1,529 @@
+#include "views/history/history_dock.h"
+
+#include <QBrush>
+#include <QChart>
+#include <QChartView>
+#include <QComboBox>
+#include <QDateTime>
+#include <QDir>
+#include <QFile>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QItemSelectionModel>
+#include <QLabel>
+#include <QLineEdit>
+#include <QLineSeries>
+#include <QMap>
+#include <QPushButton>
+#include <QSortFilterProxyModel>
+#include <QSplitter>
+#include <QStandardItemModel>
+#include <QStandardPaths>
+#include <QTabWidget>
+#include <QTableView>
+#include <QTableWidget>
+#include <QTreeWidget>
+#include <QVBoxLayout>
+#include <QValueAxis>
+
+#include <cmath>
+#include <cstdio>
+
+#include "engine/core/error.h"
+#include "engine/store/run_diff.h"
+#include "engine/store/run_recorder.h"
+#include "engine/store/run_store.h"
+#include "views/training/training_session.h"
+
+namespace views {
+
+namespace {
+
+enum Column { Name, Date, Data, Model, Best, Device, Duration, Status, Parent, ColumnCount };
+constexpr int kIdRole = Qt::UserRole + 1;
+constexpr int kSortRole = Qt::UserRole + 2;
+
+QString q(const std::string& s) { return QString::fromStdString(s); }
+
+QString duration(double s)
+{
+    if (!(s > 0)) return "-";
+    if (s < 1) return QString("%1 ms").arg(s * 1e3, 0, 'f', 0);
+    if (s < 60) return QString("%1 s").arg(s, 0, 'f', 1);
+    return QString("%1 min").arg(s / 60, 0, 'f', 1);
+}
+
+QString valueText(const nlohmann::json& v)
+{
+    if (v.is_null()) return "-";
+    if (v.is_string()) return q(v.get<std::string>());
+    return q(v.dump());
+}
+
+double tidy(float v)
+{
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.7g", double(v));
+    return std::strtod(buf, nullptr);
+}
+
+} // namespace
+
+HistoryDock::HistoryDock(TrainingSession* session, QWidget* parent) : QWidget(parent), session_(session)
+{
+    setObjectName("HistoryDock");
+    buildUi();
+    setStorePath(defaultStorePath());
+    if (!session_) return;
+    connect(session_, &TrainingSession::stateChanged, this, [this](TrainingSession::State s) {
+        using S = TrainingSession::State;
+        if ((s == S::Running || s == S::Paused) && !recorder_) startRecording();
+        if ((s == S::Ready || s == S::NoData) && recorder_)
+            endRecording("cancelled", tr("reset before the run ended"), session_->result().seconds);
+    });
+    connect(session_, &TrainingSession::epochsFinished, this, [this](int from, const nn::EpochMetrics&) {
+        if (!recorder_) return;
+        const auto& h = session_->history();
+        for (size_t i = size_t(std::max(0, from)); i < h.size(); ++i) recorder_->epoch(h[i]);
+    });
+    connect(session_, &TrainingSession::finished, this, [this](const nn::TrainResult& r) {
+        if (!recorder_) return;
+        endRecording(nn::statusName(r.status), q(r.message), r.seconds);
+    });
+}
+
+HistoryDock::~HistoryDock()
+{
+    if (recorder_) recorder_->finish("cancelled", "the app closed before the run ended", -1);
+}
+
+QString HistoryDock::defaultStorePath()
+{
+    const QString env = qEnvironmentVariable("NNSTUDIO_HISTORY");  // tests and kiosks point it elsewhere
+    if (!env.isEmpty()) return env;
+    return QStandardPaths::writableLocation(QStandardPaths::AppDataLocation) + "/runs.sqlite";
+}
+
+void HistoryDock::buildUi()
+{
+    filter_ = new QLineEdit;
+    filter_->setPlaceholderText(tr("Filter runs (name, data, model, status...)"));
+    filter_->setClearButtonEnabled(true);
+    auto* refresh = new QPushButton(tr("Refresh"));
+    auto* exportButton = new QPushButton(tr("Export CSV..."));
+    exportButton->setToolTip(tr("Write the selected runs' per-epoch metrics as CSV"));
+    auto* top = new QHBoxLayout;
+    top->addWidget(filter_, 1);
+    top->addWidget(refresh);
+    top->addWidget(exportButton);
+
+    model_ = new QStandardItemModel(0, ColumnCount, this);
+    model_->setHorizontalHeaderLabels(
+        {tr("Name"), tr("Date"), tr("Data"), tr("Model"), tr("Best acc."), tr("Device"), tr("Duration"), tr("Status"), tr("Parent")});
+    proxy_ = new QSortFilterProxyModel(this);
+    proxy_->setSourceModel(model_);
+    proxy_->setFilterKeyColumn(-1);
+    proxy_->setFilterCaseSensitivity(Qt::CaseInsensitive);
+    proxy_->setSortRole(kSortRole);
+    table_ = new QTableView;
+    table_->setModel(proxy_);
+    table_->setSortingEnabled(true);
+    table_->sortByColumn(Date, Qt::DescendingOrder);
+    table_->setSelectionBehavior(QAbstractItemView::SelectRows);
+    table_->setSelectionMode(QAbstractItemView::ExtendedSelection);
+    table_->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    table_->verticalHeader()->hide();
+    table_->horizontalHeader()->setStretchLastSection(true);
+    table_->setAlternatingRowColors(true);
+
+    metric_ = new QComboBox;
+    metric_->addItems({tr("Validation accuracy"), tr("Training loss"), tr("Training accuracy"), tr("Validation loss")});
+    chart_ = new QChart;
+    chart_->setTitle(tr("Select runs to overlay their curves"));
+    chartView_ = new QChartView(chart_);
+    chartView_->setRenderHint(QPainter::Antialiasing);
+    auto* curves = new QWidget;
+    auto* cl = new QVBoxLayout(curves);
+    cl->setContentsMargins(0, 0, 0, 0);
+    cl->addWidget(metric_);
+    cl->addWidget(chartView_, 1);
+
+    settings_ = new QTableWidget;
+    settings_->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    arch_ = new QTreeWidget;
+    arch_->setColumnCount(4);
+    arch_->setHeaderLabels({tr("Layer"), tr("Change"), tr("First run"), tr("Second run")});
+    arch_->setRootIsDecorated(false);
+    branches_ = new QTreeWidget;
+    branches_->setColumnCount(4);
+    branches_->setHeaderLabels({tr("Run"), tr("Branched at step"), tr("Status"), tr("Best acc.")});
+
+    tabs_ = new QTabWidget;
+    tabs_->addTab(curves, tr("Curves"));
+    tabs_->addTab(settings_, tr("Settings"));
+    tabs_->addTab(arch_, tr("Architecture"));
+    tabs_->addTab(branches_, tr("Branches"));
+
+    message_ = new QLabel;
+    message_->setWordWrap(true);
+    message_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+
+    auto* split = new QSplitter(Qt::Vertical);
+    split->addWidget(table_);
+    split->addWidget(tabs_);
+    auto* layout = new QVBoxLayout(this);
+    layout->addLayout(top);
+    layout->addWidget(split, 1);
+    layout->addWidget(message_);
+
+    connect(filter_, &QLineEdit::textChanged, this, &HistoryDock::setFilter);
+    connect(refresh, &QPushButton::clicked, this, &HistoryDock::refresh);
+    connect(exportButton, &QPushButton::clicked, this, &HistoryDock::exportSelected);
+    connect(table_->selectionModel(), &QItemSelectionModel::selectionChanged, this, &HistoryDock::onSelectionChanged);
+    connect(metric_, &QComboBox::currentIndexChanged, this, &HistoryDock::updateCurves);
+    connect(branches_, &QTreeWidget::itemActivated, this, [this](QTreeWidgetItem* item) {
+        selectRuns({item->data(0, kIdRole).toLongLong()});
+    });
+}
+
+void HistoryDock::showMessage(const QString& text, bool error)
+{
+    message_->setText(text);
+    message_->setStyleSheet(error ? "color: #b00020;" : QString());
+}
+
+bool HistoryDock::setStorePath(const QString& path)
+{
+    try {
+        auto store = std::make_unique<nn::store::RunStore>(path.toStdString());
+        store_ = std::move(store);
+        path_ = path;
+        error_.clear();
+        showMessage(tr("History: %1").arg(QDir::toNativeSeparators(path)), false);
+    } catch (const nn::Error& e) {
+        error_ = q(e.what());
+        showMessage(error_, true);
+        return false;
+    }
+    refresh();
+    return true;
+}
+
+void HistoryDock::chooseStore()
+{
+    const QString path = QFileDialog::getSaveFileName(this, tr("Open history"), path_, tr("Run histories (*.sqlite);;All files (*)"),
+                                                      nullptr, QFileDialog::DontConfirmOverwrite);
+    if (!path.isEmpty()) setStorePath(path);
+}
+
+void HistoryDock::refresh()
+{
+    const QList<qint64> keep = selectedRuns();
+    model_->removeRows(0, model_->rowCount());
+    if (!store_) return;
+    std::vector<nn::store::RunInfo> runs;
+    try {
+        runs = store_->list();
+    } catch (const nn::Error& e) {
+        showMessage(q(e.what()), true);
+        return;
+    }
+    table_->setSortingEnabled(false);
+    for (const auto& r : runs) {
+        QList<QStandardItem*> row;
+        auto add = [&](const QString& text, const QVariant& sort) {
+            auto* item = new QStandardItem(text);
+            item->setData(sort, kSortRole);
+            item->setData(qlonglong(r.id), kIdRole);
+            row << item;
+        };
+        const QDateTime created = QDateTime::fromMSecsSinceEpoch(qint64(r.created * 1000));
+        add(q(r.name), q(r.name).toLower());
+        add(created.toString("yyyy-MM-dd HH:mm:ss"), r.created);
+        add(q(r.dataset), q(r.dataset));
+        add(q(r.modelName), q(r.modelName));
+        add(std::isfinite(r.bestAccuracy) ? QString::number(r.bestAccuracy, 'f', 3) : "-",
+            std::isfinite(r.bestAccuracy) ? r.bestAccuracy : -1.0);
+        add(q(r.device), q(r.device));
+        add(duration(r.seconds), r.seconds);
+        add(q(r.status), q(r.status));
+        add(r.parentId ? QString("#%1 @ %2").arg(r.parentId).arg(r.parentStep) : "-", qlonglong(r.parentId));
+        row[Name]->setToolTip(QString("#%1 %2%3").arg(r.id).arg(q(r.name), r.message.empty() ? "" : "\n" + q(r.message)));
+        model_->appendRow(row);
+    }
+    table_->setSortingEnabled(true);
+    updateBranches();
+    if (!keep.isEmpty()) selectRuns(keep);
+}
+
+void HistoryDock::setFilter(const QString& text)
+{
+    if (filter_->text() != text) filter_->setText(text);
+    proxy_->setFilterFixedString(text);
+}
+
+int HistoryDock::visibleRuns() const { return proxy_->rowCount(); }
+
+void HistoryDock::selectRuns(const QList<qint64>& ids)
+{
+    QItemSelection sel;
+    for (int r = 0; r < proxy_->rowCount(); ++r) {
+        const QModelIndex i = proxy_->index(r, 0);
+        if (ids.contains(i.data(kIdRole).toLongLong())) sel.select(i, proxy_->index(r, ColumnCount - 1));
+    }
+    table_->selectionModel()->select(sel, QItemSelectionModel::ClearAndSelect);
+}
+
+QList<qint64> HistoryDock::selectedRuns() const
+{
+    QList<qint64> ids;
+    if (!table_ || !table_->selectionModel()) return ids;
+    for (const QModelIndex& i : table_->selectionModel()->selectedRows()) ids << i.data(kIdRole).toLongLong();
+    std::sort(ids.begin(), ids.end());
+    return ids;
+}
+
+void HistoryDock::onSelectionChanged()
+{
+    updateCurves();
+    updateSettings();
+    updateArchitecture();
+}
+
+int HistoryDock::overlaidSeries() const { return int(chart_->series().size()); }
+
+void HistoryDock::updateCurves()
+{
+    chart_->removeAllSeries();
+    for (QAbstractAxis* a : chart_->axes()) {
+        chart_->removeAxis(a);
+        delete a;
+    }
+    const QList<qint64> ids = selectedRuns();
+    chart_->setTitle(ids.isEmpty() ? tr("Select runs to overlay their curves") : metric_->currentText());
+    if (ids.isEmpty() || !store_) return;
+    auto* x = new QValueAxis;
+    auto* y = new QValueAxis;
+    x->setTitleText(tr("epoch"));
+    x->setLabelFormat("%d");
+    chart_->addAxis(x, Qt::AlignBottom);
+    chart_->addAxis(y, Qt::AlignLeft);
+    double xmax = 1, ymin = 1e300, ymax = -1e300;
+    const int which = metric_->currentIndex();
+    for (qint64 id : ids) {
+        const auto info = store_->find(id);
+        if (!info) continue;
+        auto* s = new QLineSeries;
+        s->setName(QString("#%1 %2").arg(id).arg(q(info->name)));
+        for (const auto& m : store_->epochs(id)) {
+            const double v = which == 0 ? m.valAccuracy : which == 1 ? m.trainLoss : which == 2 ? m.trainAccuracy : m.valLoss;
+            if (!std::isfinite(v)) continue;
+            s->append(m.epoch, v);
+            xmax = std::max(xmax, double(m.epoch));
+            ymin = std::min(ymin, v);
+            ymax = std::max(ymax, v);
+        }
+        chart_->addSeries(s);
+        s->attachAxis(x);
+        s->attachAxis(y);
+    }
+    x->setRange(0, xmax);
+    if (ymax >= ymin) y->setRange(ymin - 0.02 * (ymax - ymin + 1e-9), ymax + 0.02 * (ymax - ymin + 1e-9));
+}
+
+void HistoryDock::updateSettings()
+{
+    settings_->clear();
+    const QList<qint64> ids = selectedRuns();
+    if (ids.isEmpty() || !store_) {
+        settings_->setRowCount(0);
+        settings_->setColumnCount(0);
+        return;
+    }
+    std::vector<nn::store::RunInfo> runs;
+    for (qint64 id : ids)
+        if (auto r = store_->find(id)) runs.push_back(*r);
+    const auto rows = nn::store::compareSettings(runs);
+    settings_->setColumnCount(int(runs.size()));
+    settings_->setRowCount(int(rows.size()));
+    QStringList headers, keys;
+    for (const auto& r : runs) headers << QString("#%1 %2").arg(r.id).arg(q(r.name));
+    for (const auto& row : rows) keys << q(row.key);
+    settings_->setHorizontalHeaderLabels(headers);
+    settings_->setVerticalHeaderLabels(keys);
+    const QBrush highlight(QColor(255, 226, 140));
+    for (int i = 0; i < int(rows.size()); ++i)
+        for (int c = 0; c < int(runs.size()); ++c) {
+            auto* item = new QTableWidgetItem(valueText(rows[size_t(i)].values[size_t(c)]));
+            item->setData(Qt::UserRole, rows[size_t(i)].differs);
+            if (rows[size_t(i)].differs) {
+                item->setBackground(highlight);
+                QFont f = item->font();
+                f.setBold(true);
+                item->setFont(f);
+            }
+            settings_->setItem(i, c, item);
+        }
+    settings_->resizeColumnsToContents();
+}
+
+void HistoryDock::updateArchitecture()
+{
+    arch_->clear();
+    const QList<qint64> ids = selectedRuns();
+    if (ids.size() < 2 || !store_) {
+        auto* hint = new QTreeWidgetItem(arch_, {tr("Select two runs to compare their model specs")});
+        hint->setFlags(Qt::NoItemFlags);
+        return;
+    }
+    const auto a = store_->find(ids[0]), b = store_->find(ids[1]);
+    if (!a || !b) return;
+    arch_->setHeaderLabels({tr("Layer"), tr("Change"), QString("#%1 %2").arg(a->id).arg(q(a->modelName)),
+                            QString("#%1 %2").arg(b->id).arg(q(b->modelName))});
+    using K = nn::store::LayerChange::Kind;
+    for (const auto& c : nn::store::diffSpecs(a->spec, b->spec)) {
+        auto* item = new QTreeWidgetItem(arch_);
+        item->setText(0, q(c.id));
+        QString change = q(nn::store::kindName(c.kind));
+        if (c.kind == K::Changed) {
+            QStringList f;
+            for (const auto& s : c.fields) f << q(s);
+            change += ": " + f.join(", ");
+        }
+        item->setText(1, change);
+        item->setText(2, c.a.is_null() ? "" : q(nn::store::describeLayer(c.a)));
+        item->setText(3, c.b.is_null() ? "" : q(nn::store::describeLayer(c.b)));
+        item->setData(0, Qt::UserRole, q(nn::store::kindName(c.kind)));
+        const QColor color = c.kind == K::Added ? QColor(200, 240, 200) : c.kind == K::Removed ? QColor(250, 200, 200)
+                             : c.kind == K::Changed ? QColor(255, 226, 140) : QColor();
+        if (color.isValid())
+            for (int col = 0; col < 4; ++col) item->setBackground(col, color);
+    }
+    for (int col = 0; col < 4; ++col) arch_->resizeColumnToContents(col);
+}
+
+void HistoryDock::updateBranches()
+{
+    branches_->clear();
+    if (!store_) return;
+    std::vector<nn::store::RunInfo> runs;
+    try {
+        runs = store_->list();
+    } catch (const nn::Error&) {
+        return;
+    }
+    std::sort(runs.begin(), runs.end(), [](const auto& x, const auto& y) { return x.id < y.id; });
+    QMap<qint64, QTreeWidgetItem*> items;
+    for (const auto& r : runs) {
+        QTreeWidgetItem* parent = r.parentId ? items.value(r.parentId, nullptr) : nullptr;
+        auto* item = parent ? new QTreeWidgetItem(parent) : new QTreeWidgetItem(branches_);
+        item->setText(0, QString("#%1 %2").arg(r.id).arg(q(r.name)));
+        item->setText(1, r.parentId ? QString::number(r.parentStep) : QString());
+        item->setText(2, q(r.status));
+        item->setText(3, std::isfinite(r.bestAccuracy) ? QString::number(r.bestAccuracy, 'f', 3) : "-");
+        item->setData(0, kIdRole, qlonglong(r.id));
+        items[r.id] = item;
+    }
+    branches_->expandAll();
+    branches_->resizeColumnToContents(0);
+}
+
+QString HistoryDock::exportCsv(qint64 id, const QString& path) const
+{
+    if (!store_) return tr("no history is open");
+    try {
+        const std::string csv = nn::store::epochsCsv(store_->epochs(id));
+        QFile f(path);
+        if (!f.open(QIODevice::WriteOnly | QIODevice::Truncate)) return tr("cannot write '%1': %2").arg(path, f.errorString());
+        if (f.write(csv.data(), qint64(csv.size())) != qint64(csv.size())) return tr("writing '%1' failed: %2").arg(path, f.errorString());
+    } catch (const nn::Error& e) {
+        return q(e.what());
+    }
+    return {};
+}
+
+void HistoryDock::exportSelected()
+{
+    const QList<qint64> ids = selectedRuns();
+    if (ids.isEmpty()) {
+        showMessage(tr("Select the runs to export first"), true);
+        return;
+    }
+    if (qEnvironmentVariableIsSet("NNSTUDIO_NO_DIALOGS")) return;
+    QString folder = QFileDialog::getExistingDirectory(this, tr("Export runs' metrics as CSV into"));
+    if (folder.isEmpty()) return;
+    for (qint64 id : ids) {
+        const QString err = exportCsv(id, folder + QString("/run-%1.csv").arg(id));
+        if (!err.isEmpty()) {
+            showMessage(err, true);
+            return;
+        }
+    }
+    showMessage(tr("Wrote %1 CSV file(s) to %2").arg(ids.size()).arg(QDir::toNativeSeparators(folder)), false);
+}
+
+void HistoryDock::startRecording()
+{
+    if (!store_ || !session_ || !session_->spec()) return;
+    const nn::ModelSpec& spec = *session_->spec();
+    const nn::TrainConfig& c = session_->config();
+    nn::store::NewRun run;
+    run.name = spec.name + " on " + QFileInfo(session_->dataName()).fileName().toStdString();
+    run.spec = spec.toJson();
+    run.hyper = {{"epochs", c.epochs},
+                 {"batch", c.batch},
+                 {"lr", tidy(c.lr)},
+                 {"optimizer", c.optimizer.kind},
+                 {"momentum", tidy(c.optimizer.momentum)},
+                 {"weight_decay", tidy(c.optimizer.weightDecay)},
+                 {"schedule", c.schedule.kind},
+                 {"patience", c.patience}};
+    run.dataset = session_->dataName().toStdString();
+    if (const auto* d = session_->data())
+        run.datasetParams = {{"train_samples", d->train.size()}, {"val_samples", d->validation.size()},
+                             {"test_samples", d->test.size()}};
+    run.seed = c.seed;
+    run.device = "cpu";
+    run.notes = "recorded by the app";
+    try {
+        recorder_ = std::make_unique<nn::store::RunRecorder>(path_.toStdString(), run);
+    } catch (const nn::Error& e) {
+        showMessage(tr("This run is not recorded: %1").arg(q(e.what())), true);
+        return;
+    }
+    recordingId_ = recorder_->runId();
+    const Snapshot& s = session_->snapshot();
+    if (s.step == 0 && !s.params.empty()) {  // the initial weights
+        nn::TrainerCheckpoint c0;
+        for (const auto& t : s.params) c0.params.push_back(t.clone());
+        recorder_->snapshot(std::move(c0));
+    }
+    showMessage(tr("Recording run #%1 in %2").arg(recordingId_).arg(QDir::toNativeSeparators(path_)), false);
+}
+
+void HistoryDock::endRecording(const QString& status, const QString& message, double seconds)
+{
+    if (!recorder_) return;
+    if (status == "completed" && session_) {  // the final weights, for a later branch
+        const Snapshot& s = session_->snapshot();
+        if (!s.params.empty()) {
+            nn::TrainerCheckpoint c;
+            c.epochs = s.epoch;
+            c.steps = s.step;
+            for (const auto& t : s.params) c.params.push_back(t.clone());
+            recorder_->snapshot(std::move(c));
+        }
+    }
+    recorder_->finish(status.toStdString(), message.toStdString(), seconds);
+    const std::string err = recorder_->error();
+    const qint64 id = recordingId_;
+    recorder_.reset();
+    recordingId_ = 0;
+    if (!err.empty()) showMessage(tr("The history could not be written: %1").arg(q(err)), true);
+    refresh();
+    emit runRecorded(id);
+}
+
+} // namespace views
