@@ -119,9 +119,14 @@ private slots:
         const QString text = stepper()->explanation();
         QVERIFY2(text.contains("Element 5 of 12") && text.contains(QString::number(y.value[5], 'f', 4)), qPrintable(text));
         // Clicking the cell does the same.
-        const QRect cell = stepper()->valueMap()->rect();
-        QTest::mouseClick(stepper()->valueMap(), Qt::LeftButton, {}, QPoint(cell.width() / 8, cell.height() - 5));
-        QVERIFY(stepper()->valueMap()->selected() >= 8);  // bottom row
+        QPoint bottomLeft(-1, -1);  // a point over the first cell of the bottom row
+        for (int y = stepper()->valueMap()->height() - 1; y >= 0 && bottomLeft.x() < 0; --y)
+            if (stepper()->valueMap()->elementAt(QPointF(6, y)) == 8) bottomLeft = QPoint(6, y);
+        QVERIFY(bottomLeft.x() >= 0);
+        QTest::mouseClick(stepper()->valueMap(), Qt::LeftButton, {}, bottomLeft);
+        QCOMPARE(stepper()->valueMap()->selected(), qint64(8));
+        QCOMPARE(stepper()->gradientMap()->selected(), qint64(8));
+        QVERIFY(stepper()->explanation().contains("Element 8 of 12"));
         stepper()->selectNode(nodeOf(nn::OpKind::Sum));
         QVERIFY(!stepper()->valueMap()->isVisible());  // a scalar: no heat map
         for (const auto& c : stepper()->checks()) QVERIFY2(c.pass, qPrintable(c.name));
