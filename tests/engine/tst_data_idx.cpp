@@ -119,8 +119,10 @@ private slots:
         QCOMPARE(*lo, 0.0f);
         QCOMPARE(*hi, 1.0f);
 #ifdef NDEBUG
-        // Both sets, 70000 images; an optimised build must stay interactive.
-        QVERIFY2(ms < 1500, qPrintable(QString("loading Fashion-MNIST took %1 ms").arg(ms)));
+        // Both sets, 70000 images; an optimised build must stay interactive. Alone it
+        // takes about 1 s here; the bound leaves room for a 2-core CI machine running
+        // other suites beside it (1500 ms failed there one run in three).
+        QVERIFY2(ms < 4000, qPrintable(QString("loading Fashion-MNIST took %1 ms").arg(ms)));
 #else
         Q_UNUSED(ms);
 #endif
