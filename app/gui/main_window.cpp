@@ -17,6 +17,7 @@
 #include <QSplitter>
 #include <QStatusBar>
 #include <QTabWidget>
+#include <QTimer>
 #include <QToolBar>
 #include <QUndoStack>
 #include <QFile>
@@ -127,6 +128,7 @@ void MainWindow::createViews()
     confusionDock_ = dock(confusion_, tr("Confusion matrix"), "confusionDock", Qt::BottomDockWidgetArea);
     histograms_->setMinimumHeight(220);
     history_ = new views::HistoryDock(session_);  // records the session's runs into the default history
+    history_->onBranch = [this](const views::HistoryDock::BranchRequest& b) { startBranch(b); };
     tabifyDockWidget(confusionDock_, dock(history_, tr("History"), "historyDock", Qt::BottomDockWidgetArea));
     confusionDock_->raise();
 }
@@ -277,6 +279,42 @@ void MainWindow::connectSession()
         if (r.status == nn::TrainStatus::Diverged) showError(QString::fromStdString(r.message));
     });
     connect(session_, &TrainingSession::errorOccurred, this, &MainWindow::showError);
+}
+
+void MainWindow::startBranch(const views::HistoryDock::BranchRequest& b)
+{
+    // The parent's settings in the set-up panel (each change undoable), then its
+    // model and the snapshot; Train starts the branch with whatever the user changed.
+    const auto& h = b.hyper;
+    const int epochsDone = b.state ? b.state->epochs : 0;
+    const int epochs = h.value("epochs", 10);
+    setup_->setEpochs(epochs > epochsDone ? epochs : 2 * std::max(1, epochsDone));  // a branch must train on
+    setup_->setBatch(h.value("batch", 32));
+    setup_->setLearningRate(h.value("lr", 0.01));
+    setup_->setOptimizer(QString::fromStdString(h.value("optimizer", std::string("adam"))));
+    setup_->setSeed(int(b.seed));
+    auto apply = [this, b] {
+        session_->setModelSpec(b.spec);
+        session_->setConfig(setup_->trainConfig());
+        session_->prepareBranch(b.state, b.parentId, b.parentStep);
+        showPage(0);
+    };
+    if (session_->dataName() == b.dataset && session_->data()) {
+        apply();
+        return;
+    }
+    // Load the parent's data first; apply once the session has rebuilt its model.
+    auto* once = new QObject(this);
+    connect(session_, &TrainingSession::dataChanged, once, [once, apply] {
+        QTimer::singleShot(0, once, [once, apply] {
+            apply();
+            once->deleteLater();
+        });
+    });
+    if (!setup_->selectData(b.dataset)) {
+        delete once;
+        showError(tr("Run #%1 was trained on '%2', which cannot be loaded here").arg(b.parentId).arg(b.dataset));
+    }
 }
 
 void MainWindow::showPage(int page) { pages_->setCurrentIndex(page); }

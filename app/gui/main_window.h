@@ -4,6 +4,8 @@
 // toolbar, status bar, projector mode, settings kept between sessions.
 #include <QMainWindow>
 
+#include "views/history/history_dock.h"
+
 class QAction;
 class QLabel;
 class QProgressBar;
@@ -47,6 +49,9 @@ public:
     // Opens a model spec file (also used by the command line and Recent).
     void openModel(const QString& path);
     QString statusText() const;
+    // Rewind and branch (History → Branch...): the parent's settings, model, data and
+    // snapshot are set up; Train starts the new run, recorded as the parent's child.
+    void startBranch(const views::HistoryDock::BranchRequest& b);
 
 protected:
     void closeEvent(QCloseEvent* e) override;

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <deque>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <vector>
@@ -21,6 +22,9 @@ struct TrainEvent {
     // and the latest gradients, so views can draw them without touching the
     // trainer's tensors (which the worker keeps changing).
     std::vector<Tensor> params, grads;
+    // Epoch events: the whole training state at that epoch's end (weights, batch
+    // norm buffers, optimizer state), so a watcher can keep it and branch from it.
+    std::shared_ptr<const TrainerCheckpoint> checkpoint;
 };
 
 class MetricsChannel {

@@ -14,7 +14,8 @@ TrainingWorker::TrainingWorker(std::unique_ptr<Trainer> trainer) : trainer_(std:
         TrainEvent e;
         e.type = TrainEvent::Type::Epoch;
         e.epoch = m;
-        e.params = trainer_->parameterSnapshot();
+        e.checkpoint = std::make_shared<const TrainerCheckpoint>(trainer_->checkpoint());
+        e.params = e.checkpoint->params;  // shares the checkpoint's deep copies (read-only)
         e.grads = trainer_->gradientSnapshot();
         channel_.push(std::move(e));
     };

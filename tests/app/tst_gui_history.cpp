@@ -147,6 +147,57 @@ private slots:
         QCOMPARE(root->child(0)->text(1), QString("0"));
     }
 
+    // Rewind and branch in the app: run 1's snapshot after epoch 15, trained on
+    // with nothing changed, lands exactly where run 1 did; with another learning
+    // rate it is a new run under its parent.
+    void branchInTheApp()
+    {
+        const QList<qint64> steps = history()->snapshotSteps(1);
+        QVERIFY2(steps.size() >= 5, qPrintable(QString::number(steps.size())));  // about every 3rd of 30 epochs
+        nn::store::RunStore s(store.toStdString(), nn::store::OpenMode::ReadOnly);
+        const auto parentEpochs = s.epochs(1);
+        const qint64 step15 = parentEpochs[14].steps;  // the step count after epoch 15
+        QVERIFY2(steps.contains(step15), qPrintable(QString::number(step15)));
+
+        auto branch = [&](double lr) -> qint64 {
+            if (!history()->branchFrom(1, step15)) return 0;
+            if (session()->state() != TrainingSession::State::Ready) return 0;
+            if (session()->branchOrigin().parentId != 1) return 0;
+            if (session()->snapshot().epoch != 15) return 0;
+            window->setupPanel()->setEpochs(30);
+            window->setupPanel()->setLearningRate(lr);
+            session()->setConfig(window->setupPanel()->trainConfig());
+            QSignalSpy recorded(history(), &views::HistoryDock::runRecorded);
+            session()->train();
+            if (!recorded.wait(20000)) return 0;
+            return recorded.at(0).at(0).toLongLong();
+        };
+        const qint64 same = branch(0.03);
+        QVERIFY(same > 0);
+        nn::store::RunStore after(store.toStdString(), nn::store::OpenMode::ReadOnly);
+        const auto r = after.run(same);
+        QCOMPARE(r.parentId, qint64(1));
+        QCOMPARE(r.parentStep, step15);
+        const auto e = after.epochs(same);
+        QCOMPARE(e.front().epoch, 16);
+        QCOMPARE(e.back().epoch, 30);
+        QCOMPARE(e.back().trainLoss, parentEpochs.back().trainLoss);  // bit for bit: weights, Adam state, data order
+        QCOMPARE(session()->history().front().epoch, 16);
+
+        const qint64 other = branch(0.01);
+        QVERIFY(other > same);
+        nn::store::RunStore last(store.toStdString(), nn::store::OpenMode::ReadOnly);
+        QCOMPARE(last.run(other).parentId, qint64(1));
+        QVERIFY(last.epochs(other).back().trainLoss != parentEpochs.back().trainLoss);
+        QCOMPARE(QString::fromStdString(last.run(other).hyper.value("lr", nlohmann::json()).dump()), QString("0.01"));
+        history()->refresh();
+        QTreeWidgetItem* root = nullptr;
+        for (int i = 0; i < history()->branchTree()->topLevelItemCount(); ++i)
+            if (history()->branchTree()->topLevelItem(i)->text(0).startsWith("#1 ")) root = history()->branchTree()->topLevelItem(i);
+        QVERIFY(root);
+        QCOMPARE(root->childCount(), 3);  // the CLI's branch and these two
+    }
+
     void foreignFileIsRefusedAndKept()
     {
         const QString notes = tmp.filePath("notes.txt");
@@ -158,7 +209,7 @@ private slots:
         QVERIFY(!history()->setStorePath(notes));
         QVERIFY(history()->lastError().contains("not an NN Studio run history"));
         QCOMPARE(history()->storePath(), store);  // still the previous history
-        QCOMPARE(history()->visibleRuns(), 3);
+        QCOMPARE(history()->visibleRuns(), 5);  // two app runs, a CLI branch, two app branches
         QFile f(notes);
         QVERIFY(f.open(QIODevice::ReadOnly));
         QCOMPARE(f.readAll(), QByteArray("my notes\n").repeated(100));

@@ -13,6 +13,7 @@
 #include <QHeaderView>
 #include <QItemSelectionModel>
 #include <QLabel>
+#include <QInputDialog>
 #include <QLineEdit>
 #include <QLineSeries>
 #include <QMap>
@@ -87,6 +88,7 @@ HistoryDock::HistoryDock(TrainingSession* session, QWidget* parent) : QWidget(pa
         if (!recorder_) return;
         const auto& h = session_->history();
         for (size_t i = size_t(std::max(0, from)); i < h.size(); ++i) recorder_->epoch(h[i]);
+        snapshotEpoch();
     });
     connect(session_, &TrainingSession::finished, this, [this](const nn::TrainResult& r) {
         if (!recorder_) return;
@@ -114,10 +116,15 @@ void HistoryDock::buildUi()
     auto* refresh = new QPushButton(tr("Refresh"));
     auto* exportButton = new QPushButton(tr("Export CSV..."));
     exportButton->setToolTip(tr("Write the selected runs' per-epoch metrics as CSV"));
+    auto* branchButton = new QPushButton(tr("Branch..."));
+    branchButton->setToolTip(tr("Rewind the selected run to one of its snapshots and train on from there as a new run "
+                                "(change a setting first, e.g. the learning rate)"));
+    connect(branchButton, &QPushButton::clicked, this, &HistoryDock::branchSelected);
     auto* top = new QHBoxLayout;
     top->addWidget(filter_, 1);
     top->addWidget(refresh);
     top->addWidget(exportButton);
+    top->addWidget(branchButton);
 
     model_ = new QStandardItemModel(0, ColumnCount, this);
     model_->setHorizontalHeaderLabels(
@@ -487,6 +494,12 @@ void HistoryDock::startRecording()
     run.seed = c.seed;
     run.device = "cpu";
     run.notes = "recorded by the app";
+    const auto origin = session_->branchOrigin();
+    run.parentId = origin.parentId;
+    run.parentStep = origin.parentId ? origin.parentStep : -1;
+    if (origin.parentId) run.name += " (branch of #" + std::to_string(origin.parentId) + ")";
+    snapshotInterval_ = std::max(1, c.epochs / 10);  // about ten snapshots a run
+    lastSnapshotEpoch_ = -1;
     try {
         recorder_ = std::make_unique<nn::store::RunRecorder>(path_.toStdString(), run);
     } catch (const nn::Error& e) {
@@ -495,7 +508,7 @@ void HistoryDock::startRecording()
     }
     recordingId_ = recorder_->runId();
     const Snapshot& s = session_->snapshot();
-    if (s.step == 0 && !s.params.empty()) {  // the initial weights
+    if (!origin.parentId && s.step == 0 && !s.params.empty()) {  // the initial weights (a branch's are its parent's)
         nn::TrainerCheckpoint c0;
         for (const auto& t : s.params) c0.params.push_back(t.clone());
         recorder_->snapshot(std::move(c0));
@@ -506,7 +519,10 @@ void HistoryDock::startRecording()
 void HistoryDock::endRecording(const QString& status, const QString& message, double seconds)
 {
     if (!recorder_) return;
-    if (status == "completed" && session_) {  // the final weights, for a later branch
+    const auto last = session_ ? session_->latestCheckpoint() : nullptr;
+    if (last && last->epochs != lastSnapshotEpoch_) {  // the final state, for a later branch
+        recorder_->snapshot(*last);
+    } else if (!last && status == "completed" && session_) {
         const Snapshot& s = session_->snapshot();
         if (!s.params.empty()) {
             nn::TrainerCheckpoint c;
@@ -524,6 +540,77 @@ void HistoryDock::endRecording(const QString& status, const QString& message, do
     if (!err.empty()) showMessage(tr("The history could not be written: %1").arg(q(err)), true);
     refresh();
     emit runRecorded(id);
+}
+
+void HistoryDock::snapshotEpoch()
+{
+    if (!recorder_ || !session_) return;
+    // Every epoch the last poll drained (a fast net ends many per poll).
+    for (const Snapshot& s : session_->epochSnapshots()) {
+        const auto& c = s.state;
+        if (!c || c->epochs == lastSnapshotEpoch_ || c->epochs % snapshotInterval_ != 0) continue;
+        lastSnapshotEpoch_ = c->epochs;
+        recorder_->snapshot(*c);  // tensors shared, never changed: the writer thread encodes them
+    }
+}
+
+QList<qint64> HistoryDock::snapshotSteps(qint64 runId) const
+{
+    QList<qint64> steps;
+    if (!store_) return steps;
+    try {
+        for (const auto& s : store_->snapshots(runId)) steps << qint64(s.step);
+    } catch (const nn::Error&) {
+    }
+    return steps;
+}
+
+bool HistoryDock::branchFrom(qint64 runId, qint64 step)
+{
+    if (!store_) return false;
+    try {
+        const nn::store::RunInfo r = store_->run(runId);
+        BranchRequest b;
+        b.parentId = runId;
+        b.parentStep = step;
+        b.spec = nn::ModelSpec::fromJson(r.spec, "run #" + std::to_string(runId));
+        b.dataset = QString::fromStdString(r.dataset);
+        b.hyper = r.hyper;
+        b.seed = r.seed;
+        b.state = std::make_shared<const nn::TrainerCheckpoint>(store_->loadSnapshot(runId, step));
+        if (onBranch) onBranch(b);
+        showMessage(tr("Branching run #%1 at step %2: change a setting and press Train; the new run is recorded as its child")
+                        .arg(runId)
+                        .arg(step),
+                    false);
+        return true;
+    } catch (const nn::Error& e) {
+        showMessage(tr("Cannot branch: %1").arg(q(e.what())), true);
+        return false;
+    }
+}
+
+void HistoryDock::branchSelected()
+{
+    const QList<qint64> ids = selectedRuns();
+    if (ids.size() != 1) {
+        showMessage(tr("Select one run to branch from"), true);
+        return;
+    }
+    const QList<qint64> steps = snapshotSteps(ids[0]);
+    if (steps.isEmpty()) {
+        showMessage(tr("Run #%1 has no snapshots to branch from").arg(ids[0]), true);
+        return;
+    }
+    QStringList items;
+    for (qint64 st : steps) items << tr("step %1").arg(st);
+    bool ok = false;
+    const QString pick = qEnvironmentVariableIsSet("NNSTUDIO_NO_DIALOGS")
+                             ? items.last()
+                             : QInputDialog::getItem(this, tr("Branch from a snapshot"),
+                                                     tr("Rewind run #%1 to:").arg(ids[0]), items, items.size() - 1, false, &ok);
+    if (pick.isEmpty() || (!ok && !qEnvironmentVariableIsSet("NNSTUDIO_NO_DIALOGS"))) return;
+    branchFrom(ids[0], steps[items.indexOf(pick)]);
 }
 
 } // namespace views

@@ -13,7 +13,13 @@
 #include <QList>
 #include <QString>
 #include <QWidget>
+#include <functional>
 #include <memory>
+
+#include <nlohmann/json.hpp>
+
+#include "engine/nn/model_spec.h"
+#include "engine/train/trainer.h"
 
 class QChart;
 class QChartView;
@@ -71,6 +77,23 @@ public:
 
     qint64 recordingRun() const { return recordingId_; }
 
+    // Rewind and branch: what a branch needs to start from a run's snapshot.
+    struct BranchRequest {
+        qint64 parentId = 0, parentStep = 0;
+        nn::ModelSpec spec;
+        QString dataset;
+        nlohmann::json hyper;  // the parent's hyperparameters (epochs, batch, lr, ...)
+        uint64_t seed = 1;
+        std::shared_ptr<const nn::TrainerCheckpoint> state;
+    };
+    // Loads run `runId`'s snapshot at `step` and hands it to onBranch (the main
+    // window sets the parent's model, data and settings, then the session waits for
+    // Train). False, with the message shown, when the run or step does not exist.
+    bool branchFrom(qint64 runId, qint64 step);
+    std::function<void(const BranchRequest&)> onBranch;
+    // The steps that have snapshots, for run `runId` (empty when none).
+    QList<qint64> snapshotSteps(qint64 runId) const;
+
 signals:
     void runRecorded(qint64 id);  // a run of the session ended and is in the table
 
@@ -85,6 +108,8 @@ private:
     void showMessage(const QString& text, bool error);
     // Recording the session's runs.
     void startRecording();
+    void branchSelected();  // the Branch button: pick a snapshot of the selected run
+    void snapshotEpoch();   // every few epochs: the session's full state into the store
     void endRecording(const QString& status, const QString& message, double seconds);
 
     TrainingSession* session_;
@@ -93,6 +118,8 @@ private:
     std::unique_ptr<nn::store::RunStore> store_;
     std::unique_ptr<nn::store::RunRecorder> recorder_;
     qint64 recordingId_ = 0;
+    int snapshotInterval_ = 1;  // epochs between snapshots of the run being recorded
+    int lastSnapshotEpoch_ = -1;
 
     QLineEdit* filter_ = nullptr;
     QLabel* message_ = nullptr;

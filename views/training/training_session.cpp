@@ -79,6 +79,9 @@ void TrainingSession::setModelFile(const QString& path)
 void TrainingSession::rebuildModel()
 {
     worker_.reset();
+    branchFrom_.reset();
+    branch_ = {};
+    checkpoint_.reset();
     history_.clear();
     steps_ = 0;
     result_ = {};
@@ -110,6 +113,7 @@ void TrainingSession::ensureWorker(bool paused)
     try {
         workerData_ = data_;
         auto trainer = std::make_unique<nn::Trainer>(*model_, *workerData_, config_);
+        if (branchFrom_) trainer->restore(*branchFrom_);  // throws naming what does not fit
         worker_ = std::make_unique<nn::TrainingWorker>(std::move(trainer));
         history_.clear();
         steps_ = 0;
@@ -158,6 +162,25 @@ void TrainingSession::stop()
     poll();
 }
 
+void TrainingSession::prepareBranch(std::shared_ptr<const nn::TrainerCheckpoint> state, qint64 parentId, qint64 parentStep)
+{
+    rebuildModel();  // a fresh model for the parent's spec and data
+    if (!model_ || !state) return;
+    if (state->params.size() != model_->parameters().size()) {
+        emit errorOccurred(tr("The snapshot holds %1 parameter tensors, the loaded model has %2: load the parent run's model first")
+                               .arg(state->params.size())
+                               .arg(model_->parameters().size()));
+        return;
+    }
+    branchFrom_ = std::move(state);
+    branch_ = {parentId, parentStep};
+    std::vector<nn::Tensor> params;
+    for (const auto& p : branchFrom_->params) params.push_back(p.clone());
+    applySnapshot(std::move(params), {});  // the views show where the branch starts
+    snapshot_.epoch = branchFrom_->epochs;
+    snapshot_.step = branchFrom_->steps;
+}
+
 void TrainingSession::reset()
 {
     rebuildModel();
@@ -192,7 +215,8 @@ void TrainingSession::poll()
         case nn::TrainEvent::Type::Epoch:
             history_.push_back(e.epoch);
             steps_ = e.epoch.steps;
-            if (!e.params.empty()) epochSnapshots_.push_back({int(history_.size()), steps_, e.params, e.grads});
+            if (!e.params.empty()) epochSnapshots_.push_back({int(history_.size()), steps_, e.params, e.grads, e.checkpoint});
+            if (e.checkpoint) checkpoint_ = e.checkpoint;
             break;
         case nn::TrainEvent::Type::Finished:
             result_ = e.result;

@@ -23,6 +23,7 @@ struct Snapshot {
     int64_t step = 0;
     std::vector<nn::Tensor> params;  // same order as Model::parameters()
     std::vector<nn::Tensor> grads;   // empty before the first step
+    std::shared_ptr<const nn::TrainerCheckpoint> state;  // the whole training state, at epoch ends
 };
 
 class TrainingSession : public QObject {
@@ -70,6 +71,21 @@ public:
     const nn::TrainResult& result() const { return result_; }
     int64_t stepsDone() const { return steps_; }
     double lastStepLoss() const { return lastLoss_; }
+    // The whole training state (weights, batch norm buffers, optimizer state) at the
+    // end of the newest epoch drained; null before the first epoch ends.
+    std::shared_ptr<const nn::TrainerCheckpoint> latestCheckpoint() const { return checkpoint_; }
+
+    // ---- rewind and branch --------------------------------------------------------------
+    // The next run starts from `state` (taken after state->epochs epochs) instead of
+    // the seed's initial weights, as a branch of run `parentId` at `parentStep`. The
+    // model and data must already be the parent's; the config (a changed learning
+    // rate, say) is read when training starts. Cleared by reset() and new set-up.
+    void prepareBranch(std::shared_ptr<const nn::TrainerCheckpoint> state, qint64 parentId, qint64 parentStep);
+    struct BranchOrigin {
+        qint64 parentId = 0;  // 0: not a branch
+        qint64 parentStep = -1;
+    };
+    BranchOrigin branchOrigin() const { return branch_; }
 
 signals:
     void dataChanged();
@@ -101,6 +117,9 @@ private:
     std::shared_ptr<const nn::data::Split> workerData_;  // keeps the split alive for the worker
     Snapshot snapshot_;
     std::vector<Snapshot> epochSnapshots_;
+    std::shared_ptr<const nn::TrainerCheckpoint> checkpoint_;
+    std::shared_ptr<const nn::TrainerCheckpoint> branchFrom_;  // restored when the worker starts
+    BranchOrigin branch_;
     std::vector<nn::EpochMetrics> history_;
     nn::TrainResult result_;
     int64_t steps_ = 0;
