@@ -127,6 +127,7 @@ int train(const std::vector<std::string>& argv)
     auto trainer = std::make_unique<nn::Trainer>(model, data, config);
     if (args.has("profile")) trainer->setProfiler(&profiler);
     const auto recording = Recording::start(args, spec, dataName, config, source, branch, *trainer, json);
+    const nn::Trainer* trained = trainer.get();  // owned by the worker until it goes out of scope
     nn::TrainingWorker worker(std::move(trainer));
     worker.start();
     nn::TrainResult result;
@@ -166,6 +167,8 @@ int train(const std::vector<std::string>& argv)
     if (args.has("out") && result.status != nn::TrainStatus::Diverged) {
         nn::io::ModelFileExtras extras;
         extras.classNames = data.train.classNames;
+        extras.optimizerKind = config.optimizer.kind;  // so training can resume where it stopped
+        extras.optimizerState = trained->checkpoint().optimizer;
         extras.metadata = {{"data", args.str("data")}, {"seed", config.seed}, {"epochs", result.epochs},
                            {"status", nn::statusName(result.status)}, {"test_accuracy", num(result.testAccuracy)}};
         nn::io::saveModelFile(args.str("out"), model, extras);

@@ -9,6 +9,8 @@
 #include <QProcess>
 #include <QTemporaryDir>
 
+#include "engine/io/model_file.h"
+
 namespace {
 
 QString sourceDir()
@@ -104,6 +106,10 @@ private slots:
         trainFinal_ = lines.last();
         QCOMPARE(trainFinal_.value("model_file").toString(), model_);
         QVERIFY(QFileInfo(model_).size() > 24);
+        // The optimizer's state travels with the weights (Adam: m and v per parameter, and t).
+        const nn::io::LoadedModel saved = nn::io::loadModelFile(model_.toStdString());
+        QCOMPARE(QString::fromStdString(saved.extras.optimizerKind), QString("adam"));
+        QCOMPARE(saved.extras.optimizerState.size(), 2 * saved.model.parameters().size() + 1);
         inputs_ = path("points.csv");
         QVERIFY(writeFile(inputs_, "x,y\n0.5,0.25\n-0.75,0.125\n0,0\n1.5,-1\n"));
     }
