@@ -21,26 +21,6 @@ const char* const kStoreHelp =
 
 namespace {
 
-// 0.03 rather than 0.029999999329447746 (the float the config holds).
-double tidy(float v)
-{
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%.7g", double(v));
-    return std::strtod(buf, nullptr);
-}
-
-nlohmann::json hyperJson(const nn::TrainConfig& c)
-{
-    return {{"epochs", c.epochs},
-            {"batch", c.batch},
-            {"lr", tidy(c.lr)},
-            {"optimizer", c.optimizer.kind},
-            {"momentum", tidy(c.optimizer.momentum)},
-            {"weight_decay", tidy(c.optimizer.weightDecay)},
-            {"schedule", c.schedule.kind},
-            {"patience", c.patience}};
-}
-
 nlohmann::json sourceJson(const nn::data::SourceOptions& s)
 {
     return {{"points", s.twoD.points},
@@ -141,7 +121,7 @@ std::unique_ptr<Recording> Recording::start(const Args& args, const nn::ModelSpe
 
     nn::store::NewRun run;
     run.spec = spec.toJson();
-    run.hyper = hyperJson(config);
+    run.hyper = nn::store::hyperparametersJson(config);
     run.dataset = dataName;
     run.datasetParams = sourceJson(source);
     run.seed = config.seed;

@@ -755,4 +755,21 @@ std::string stepsCsv(const std::vector<StepMetrics>& steps)
     return out;
 }
 
+nlohmann::json hyperparametersJson(const TrainConfig& c)
+{
+    auto tidy = [](float v) {  // the shortest decimal that reads back as the same float
+        char buf[32];
+        std::snprintf(buf, sizeof buf, "%.7g", double(v));
+        return std::strtod(buf, nullptr);
+    };
+    return {{"epochs", c.epochs},
+            {"batch", c.batch},
+            {"lr", tidy(c.lr)},
+            {"optimizer", c.optimizer.kind},
+            {"momentum", tidy(c.optimizer.momentum)},
+            {"weight_decay", tidy(c.optimizer.weightDecay)},
+            {"schedule", c.schedule.kind},
+            {"patience", c.patience}};
+}
+
 } // namespace nn::store

@@ -158,6 +158,11 @@ std::vector<unsigned char> encodeCheckpoint(const TrainerCheckpoint& c);
 // Throws nn::Error naming `what` when the bytes are truncated or not a snapshot.
 TrainerCheckpoint decodeCheckpoint(const std::vector<unsigned char>& bytes, const std::string& what);
 
+// A run's hyperparameters as the store keeps them (epochs, batch, lr, optimizer,
+// momentum, weight_decay, schedule, patience): one form for the app and the CLI,
+// floats written as typed (0.03, not 0.029999999329447746).
+nlohmann::json hyperparametersJson(const TrainConfig& c);
+
 // One CSV table of a run's metrics: epoch rows (epoch, step, train/val loss and
 // accuracy, lr, seconds) — the same columns `runs export-csv` writes.
 std::string epochsCsv(const std::vector<EpochMetrics>& epochs);

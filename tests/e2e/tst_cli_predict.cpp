@@ -3,6 +3,8 @@
 // naming the file and the problem.
 #include <QtTest/QtTest>
 
+#include "cli_process.h"
+
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -13,45 +15,12 @@
 
 namespace {
 
-QString sourceDir()
-{
-    const QByteArray root = qgetenv("NN_SOURCE_DIR");
-    return QString::fromLocal8Bit(root.isEmpty() ? QByteArray(".") : root);
-}
+using nntest::cli;
+using nntest::sourceDir;
+using nntest::spiralSpec;
+using Result = nntest::ProcessResult;
 
-QString cli() { return QString::fromLocal8Bit(qgetenv("NN_CLI")); }
-
-QString spiralSpec() { return sourceDir() + "/assets/models/spiral-mlp.json"; }
-
-struct Result {
-    int exitCode = -1;
-    bool crashed = false;
-    QString out, err;
-};
-
-Result run(const QStringList& args, int timeoutMs = 30000)
-{
-    QProcess p;
-    p.setProgram(cli());
-    p.setArguments(args);
-    p.start();
-    Result r;
-    if (!p.waitForStarted(5000)) {
-        r.err = "could not start " + cli() + ": " + p.errorString();
-        return r;
-    }
-    if (!p.waitForFinished(timeoutMs)) {
-        p.kill();
-        p.waitForFinished(1000);
-        r.err = "timed out";
-        return r;
-    }
-    r.crashed = p.exitStatus() != QProcess::NormalExit;
-    r.exitCode = p.exitCode();
-    r.out = QString::fromUtf8(p.readAllStandardOutput());
-    r.err = QString::fromUtf8(p.readAllStandardError());
-    return r;
-}
+Result run(const QStringList& args, int timeoutMs = 30000) { return nntest::runProcess(cli(), args, timeoutMs); }
 
 QList<QJsonObject> jsonLines(const QString& out)
 {

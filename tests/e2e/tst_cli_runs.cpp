@@ -5,6 +5,8 @@
 // committed metrics and shows the run as interrupted.
 #include <QtTest/QtTest>
 
+#include "cli_process.h"
+
 #include <QCryptographicHash>
 #include <QElapsedTimer>
 #include <QFile>
@@ -19,14 +21,9 @@
 
 namespace {
 
-QString sourceDir()
-{
-    const QByteArray root = qgetenv("NN_SOURCE_DIR");
-    return QString::fromLocal8Bit(root.isEmpty() ? QByteArray(".") : root);
-}
-
-QString cli() { return QString::fromLocal8Bit(qgetenv("NN_CLI")); }
-QString spiralSpec() { return sourceDir() + "/assets/models/spiral-mlp.json"; }
+using nntest::cli;
+using nntest::sourceDir;
+using nntest::spiralSpec;
 
 struct Result {
     int exitCode = -1;

@@ -8,6 +8,8 @@
 // both); without them the suite fails, it does not skip.
 #include <QtTest/QtTest>
 
+#include "cli_process.h"
+
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -24,43 +26,15 @@ namespace {
 
 constexpr double kTolerance = 1e-5;
 
-QString sourceDir()
-{
-    const QByteArray root = qgetenv("NN_SOURCE_DIR");
-    return QString::fromLocal8Bit(root.isEmpty() ? QByteArray(".") : root);
-}
-
-QString cli() { return QString::fromLocal8Bit(qgetenv("NN_CLI")); }
+using nntest::cli;
+using nntest::sourceDir;
 QString runner() { return sourceDir() + "/tests/onnx/run_onnx.js"; }
 
-struct Result {
-    int exitCode = -1;
-    bool crashed = false;
-    QString out, err;
-};
+using Result = nntest::ProcessResult;
 
 Result run(const QString& program, const QStringList& args, int timeoutMs = 120000)
 {
-    QProcess p;
-    p.setProgram(program);
-    p.setArguments(args);
-    p.start();
-    Result r;
-    if (!p.waitForStarted(5000)) {
-        r.err = "could not start " + program + ": " + p.errorString();
-        return r;
-    }
-    if (!p.waitForFinished(timeoutMs)) {
-        p.kill();
-        p.waitForFinished(1000);
-        r.err = "timed out";
-        return r;
-    }
-    r.crashed = p.exitStatus() != QProcess::NormalExit;
-    r.exitCode = p.exitCode();
-    r.out = QString::fromUtf8(p.readAllStandardOutput());
-    r.err = QString::fromUtf8(p.readAllStandardError());
-    return r;
+    return nntest::runProcess(program, args, timeoutMs);
 }
 
 #define EXPECT_OK(r, what)                                                                                        \

@@ -63,13 +63,6 @@ QString valueText(const nlohmann::json& v)
     return q(v.dump());
 }
 
-double tidy(float v)
-{
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%.7g", double(v));
-    return std::strtod(buf, nullptr);
-}
-
 } // namespace
 
 HistoryDock::HistoryDock(TrainingSession* session, QWidget* parent) : QWidget(parent), session_(session)
@@ -479,14 +472,7 @@ void HistoryDock::startRecording()
     nn::store::NewRun run;
     run.name = spec.name + " on " + QFileInfo(session_->dataName()).fileName().toStdString();
     run.spec = spec.toJson();
-    run.hyper = {{"epochs", c.epochs},
-                 {"batch", c.batch},
-                 {"lr", tidy(c.lr)},
-                 {"optimizer", c.optimizer.kind},
-                 {"momentum", tidy(c.optimizer.momentum)},
-                 {"weight_decay", tidy(c.optimizer.weightDecay)},
-                 {"schedule", c.schedule.kind},
-                 {"patience", c.patience}};
+    run.hyper = nn::store::hyperparametersJson(c);
     run.dataset = session_->dataName().toStdString();
     if (const auto* d = session_->data())
         run.datasetParams = {{"train_samples", d->train.size()}, {"val_samples", d->validation.size()},
