@@ -1,5 +1,6 @@
 #include "engine/perf/device.h"
 
+#include <immintrin.h>
 #include <sched.h>
 
 #include <algorithm>
@@ -92,32 +93,53 @@ double measureGemmPeak(int threads, double seconds, int* bestSize)
 }
 
 namespace {
-// 16 floats: one AVX-512 register (two AVX2 ones) with -march=native.
-typedef float Vec16 __attribute__((vector_size(64)));
-
-// 12 independent accumulators hide the FMA latency (4 cycles) on two pipes.
-// Returns FLOPs done; `sink` keeps the compiler from dropping the work.
+// 12 independent chains of vector fused multiply-adds hide the FMA latency (4
+// cycles) on two pipes; intrinsics, so the compiler cannot reshape the loop (a
+// vector-extension version measured a third of this, and worse on two threads).
+// Returns the FLOPs done; `sink` keeps the work from being dropped.
 double fmaBurst(int64_t iterations, float* sink)
 {
     constexpr int kAcc = 12;
-    Vec16 acc[kAcc];
-    for (int i = 0; i < kAcc; ++i) acc[i] = Vec16 {} + float(i) * 1e-3f;
-    const Vec16 a = Vec16 {} + 0.999999f, b = Vec16 {} + 1e-7f;
-    for (int64_t it = 0; it < iterations; ++it) {
-        for (int i = 0; i < kAcc; ++i) acc[i] = acc[i] * a + b;
-        asm volatile("" : "+x"(acc[0]), "+x"(acc[5]), "+x"(acc[11]));  // keep the loop honest
-    }
-    Vec16 total = {};
-    for (int i = 0; i < kAcc; ++i) total += acc[i];
-    *sink = total[0];
-    return double(iterations) * kAcc * 16 * 2;
+#if defined(__AVX512F__)
+    __m512 acc[kAcc];
+    for (int i = 0; i < kAcc; ++i) acc[i] = _mm512_set1_ps(float(i) * 1e-3f);
+    const __m512 a = _mm512_set1_ps(0.999999f), b = _mm512_set1_ps(1e-7f);
+    for (int64_t it = 0; it < iterations; ++it)
+        for (int i = 0; i < kAcc; ++i) acc[i] = _mm512_fmadd_ps(acc[i], a, b);
+    __m512 total = acc[0];
+    for (int i = 1; i < kAcc; ++i) total = _mm512_add_ps(total, acc[i]);
+    alignas(64) float lanes[16];  // not _mm512_reduce_add_ps: GCC 12 warns inside its own header
+    _mm512_store_ps(lanes, total);
+    *sink = lanes[0];
+    constexpr int kLanes = 16;
+#elif defined(__FMA__)
+    __m256 acc[kAcc];
+    for (int i = 0; i < kAcc; ++i) acc[i] = _mm256_set1_ps(float(i) * 1e-3f);
+    const __m256 a = _mm256_set1_ps(0.999999f), b = _mm256_set1_ps(1e-7f);
+    for (int64_t it = 0; it < iterations; ++it)
+        for (int i = 0; i < kAcc; ++i) acc[i] = _mm256_fmadd_ps(acc[i], a, b);
+    alignas(32) float lanes[8];
+    __m256 total = acc[0];
+    for (int i = 1; i < kAcc; ++i) total = _mm256_add_ps(total, acc[i]);
+    _mm256_store_ps(lanes, total);
+    *sink = lanes[0];
+    constexpr int kLanes = 8;
+#else
+    float acc[kAcc];
+    for (int i = 0; i < kAcc; ++i) acc[i] = float(i) * 1e-3f;
+    for (int64_t it = 0; it < iterations; ++it)
+        for (int i = 0; i < kAcc; ++i) acc[i] = acc[i] * 0.999999f + 1e-7f;
+    *sink = acc[0] + acc[kAcc - 1];
+    constexpr int kLanes = 1;
+#endif
+    return double(iterations) * kAcc * kLanes * 2;
 }
 } // namespace
 
 double measureFmaPeak(int threads, double seconds)
 {
     threads = std::max(1, threads);
-    constexpr int64_t kIterations = 2'000'000;
+    constexpr int64_t kIterations = 8'000'000;  // ~15 ms a burst: thread start-up is noise
     double best = 0;
     const auto start = Clock::now();
     do {

@@ -25,11 +25,14 @@
 // twice. A 1×1 convolution with stride 1 and no padding is already in column form:
 // it skips the unroll and runs as plain GEMMs.
 #include <algorithm>
+#include <array>
+#include <mutex>
 #if defined(__AVX512F__)
 #include <immintrin.h>
 #endif
 
 #include "engine/backend/cpu/gemm.h"
+#include "engine/backend/cpu/thread_pool.h"
 #include "engine/backend/cpu/kernel_util.h"
 #include "engine/backend/cpu/scratch.h"
 
@@ -401,6 +404,57 @@ void shiftedWeightGrad(const Geom& g, const float* x, const float* dy, float* dw
 }
 
 bool useShifted(const Geom& g) { return g.stride == 1 && !g.pointwise(); }
+
+// The batch split over the engine's threads (--threads): samples are independent
+// in the forward pass and the input gradient; the weight gradient sums over
+// samples, so each share sums its own and the caller adds them up in share order
+// (the same numbers for the same thread count, run after run).
+void parallelShiftedForward(const Geom& g, const float* x, const float* w, float* y)
+{
+    const int64_t in = g.c * g.h * g.w, out = g.f * g.p();
+    parallelFor(g.n, [&](int64_t b, int64_t e) {
+        Geom part = g;
+        part.n = e - b;
+        shiftedForward(part, x + b * in, w, y + b * out);
+    });
+}
+
+void parallelShiftedInputGrad(const Geom& g, const float* w, const float* dy, float* dx, bool acc)
+{
+    const int64_t in = g.c * g.h * g.w, out = g.f * g.p();
+    parallelFor(g.n, [&](int64_t b, int64_t e) {
+        Geom part = g;
+        part.n = e - b;
+        shiftedInputGrad(part, w, dy + b * out, dx + b * in, acc);
+    });
+}
+
+void parallelShiftedWeightGrad(const Geom& g, const float* x, const float* dy, float* dw, bool acc)
+{
+    const int64_t in = g.c * g.h * g.w, out = g.f * g.p(), fq = g.f * g.q();
+    struct Part {
+        int64_t begin;
+        const float* sum;
+    };
+    std::array<Part, kMaxShares> parts;
+    int count = 0;
+    std::mutex m;
+    parallelFor(g.n, [&](int64_t b, int64_t e) {
+        Geom part = g;
+        part.n = e - b;
+        if (b == 0) {  // the calling thread's share goes straight into dW
+            shiftedWeightGrad(part, x, dy, dw, acc);
+            return;
+        }
+        float* mine = scratch(size_t(fq), 3);  // slots 0-2 are shiftedWeightGrad's own
+        shiftedWeightGrad(part, x + b * in, dy + b * out, mine, false);
+        std::lock_guard lock(m);
+        parts[size_t(count++)] = {b, mine};
+    });
+    std::sort(parts.begin(), parts.begin() + count, [](const Part& a, const Part& b) { return a.begin < b.begin; });
+    for (int i = 0; i < count; ++i)
+        for (int64_t k = 0; k < fq; ++k) dw[k] += parts[size_t(i)].sum[k];
+}
 #else
 bool useShifted(const Geom&) { return false; }
 #endif
@@ -409,7 +463,7 @@ void convF(KernelCall& call)
 {
     const Geom g = geom(call);
 #if defined(__AVX512F__)
-    if (useShifted(g)) return shiftedForward(g, in0(call), in1(call), call.out->data());
+    if (useShifted(g)) return parallelShiftedForward(g, in0(call), in1(call), call.out->data());
 #endif
     const int64_t Q = g.q(), P = g.p(), in = g.c * g.h * g.w;
     const float *x = in0(call), *wt = in1(call);
@@ -430,8 +484,8 @@ void convB(const KernelCall& call, int which, const Tensor& up, float* d, bool a
     const float *x = in0(call), *wt = in1(call), *dy = up.data();
 #if defined(__AVX512F__)
     if (useShifted(g)) {
-        if (which == 1) return shiftedWeightGrad(g, x, dy, d, acc);
-        return shiftedInputGrad(g, wt, dy, d, acc);
+        if (which == 1) return parallelShiftedWeightGrad(g, x, dy, d, acc);
+        return parallelShiftedInputGrad(g, wt, dy, d, acc);
     }
 #endif
     if (which == 1) {  // dW [F, Q] = Σ_n dY_n · col_nᵀ

@@ -1,6 +1,7 @@
 // The CPU backend's kernel table: every OpKind must have both kernels (checked
 // once at start-up; leaves have none and are never dispatched).
 #include "engine/backend/cpu/blas.h"
+#include "engine/backend/cpu/thread_pool.h"
 #include <xmmintrin.h>
 
 #include "engine/backend/cpu/kernel_util.h"
@@ -56,6 +57,7 @@ void setThreads(int threads)
     if (threads <= 0) threads = blas::processors();
     gThreads = threads;
     blas::setThreads(threads);
+    resizePool(threads);
 }
 
 int threads() { return gThreads; }
