@@ -36,18 +36,19 @@ public:
 
     int workers() const { return int(threads_.size()); }
 
-    void run(int64_t n, int shares, const std::function<void(int64_t, int64_t)>& fn)
+    void run(int64_t n, int shares, ShareFn fn, void* ctx)
     {
         {
             std::lock_guard lock(mutex_);
-            job_ = &fn;
+            job_ = fn;
+            ctx_ = ctx;
             n_ = n;
             shares_ = shares;
             pending_ = int(threads_.size());
             ++generation_;
         }
         wake_.notify_all();
-        fn(0, n / shares);  // the caller's share
+        fn(ctx, 0, n / shares);  // the caller's share
         std::unique_lock lock(mutex_);
         done_.wait(lock, [&] { return pending_ == 0; });
         job_ = nullptr;
@@ -58,7 +59,8 @@ private:
     {
         enableFlushToZero();  // as on the training thread: denormals would be 100x slower
         for (;;) {
-            const std::function<void(int64_t, int64_t)>* job;
+            ShareFn job;
+            void* ctx;
             int64_t n;
             int shares;
             {
@@ -67,11 +69,12 @@ private:
                 if (stop_) return;
                 seen = generation_;
                 job = job_;
+                ctx = ctx_;
                 n = n_;
                 shares = shares_;
             }
             const int share = index + 1;
-            if (share < shares) (*job)(n * share / shares, n * (share + 1) / shares);
+            if (share < shares) job(ctx, n * share / shares, n * (share + 1) / shares);
             {
                 std::lock_guard lock(mutex_);
                 if (--pending_ == 0) done_.notify_all();
@@ -82,7 +85,8 @@ private:
     std::vector<std::thread> threads_;
     std::mutex mutex_;
     std::condition_variable wake_, done_;
-    const std::function<void(int64_t, int64_t)>* job_ = nullptr;
+    ShareFn job_ = nullptr;
+    void* ctx_ = nullptr;
     int64_t n_ = 0;
     int shares_ = 1;
     int pending_ = 0;
@@ -110,15 +114,15 @@ void resizePool(int threads)
     pool().resize(threads - 1);
 }
 
-void parallelFor(int64_t n, const std::function<void(int64_t begin, int64_t end)>& fn)
+void parallelForRaw(int64_t n, ShareFn fn, void* ctx)
 {
     std::unique_lock lock(runMutex(), std::try_to_lock);
     const int shares = int(std::min<int64_t>({n, int64_t(pool().workers()) + 1, int64_t(kMaxShares)}));
     if (!lock.owns_lock() || shares < 2) {  // busy (another trainer) or nothing to split: run here
-        fn(0, n);
+        fn(ctx, 0, n);
         return;
     }
-    pool().run(n, shares, fn);
+    pool().run(n, shares, fn, ctx);
 }
 
 } // namespace nn::cpu
