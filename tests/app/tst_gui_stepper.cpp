@@ -6,6 +6,8 @@
 #include "views/stepper/graph_canvas.h"
 #include "views/stepper/stepper_view.h"
 #include "views/stepper/tensor_heatmap.h"
+#include "views/dashboard/setup_panel.h"
+#include "views/training/training_session.h"
 
 class GuiStepper : public QObject {
     Q_OBJECT
@@ -136,6 +138,28 @@ private slots:
         QVERIFY(stepper()->backwardComplete());
         QVERIFY(stepper()->checks().size() >= 4);
         for (const auto& c : stepper()->checks()) QVERIFY2(c.pass, qPrintable(c.name));
+    }
+
+    // The dashboard's model on a chosen training sample: the input node holds
+    // that sample, and backward runs to every parameter.
+    void loadedModelOnAChosenSample()
+    {
+        window->openModel(QString(qgetenv("NN_SOURCE_DIR")) + "/assets/models/spiral-mlp.json");
+        QVERIFY(window->setupPanel()->selectData("spiral"));
+        QTRY_VERIFY_WITH_TIMEOUT(window->session()->state() == views::TrainingSession::State::Ready, 10000);
+        stepper()->loadPreset(3);
+        QVERIFY2(stepper()->errorText().isEmpty(), qPrintable(stepper()->errorText()));
+        stepper()->setSampleIndex(7);
+        QCOMPARE(stepper()->sampleIndex(), 7);
+        const auto& train = window->session()->data()->train;
+        const nn::Node& input = stepper()->graph()->node(nodeOf(nn::OpKind::Input));
+        QCOMPARE(input.value[0], train.sample(7)[0]);
+        QCOMPARE(input.value[1], train.sample(7)[1]);
+        stepper()->runBackward();
+        QVERIFY(stepper()->backwardComplete());
+        QVERIFY(!stepper()->checks().isEmpty());
+        for (const auto& c : stepper()->checks())
+            QVERIFY2(c.pass, qPrintable(QString("%1: backprop %2, numeric %3, relative error %4").arg(c.name).arg(c.analytic).arg(c.numeric).arg(c.relativeError)));
     }
 
     void cleanupTestCase() { window.reset(); }

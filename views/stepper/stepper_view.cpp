@@ -9,6 +9,7 @@
 #include <QLineEdit>
 #include <QPushButton>
 #include <QShortcut>
+#include <QSpinBox>
 #include <QSplitter>
 #include <QTableWidget>
 #include <QVBoxLayout>
@@ -86,12 +87,20 @@ StepperView::StepperView(TrainingSession* session, QWidget* parent) : QWidget(pa
 {
     presets_ = new QComboBox;
     presets_->addItems({tr("Sigmoid neuron (lecture example)"), tr("c = sum(x*y + z), 3×4 tensors"),
-                        tr("2-layer network on one spiral point"), tr("Loaded model on training sample 0")});
+                        tr("2-layer network on one spiral point"), tr("Loaded model on a training sample")});
     presets_->setToolTip(tr("Start from an example, or type any formula below"));
     formula_ = new QLineEdit(kSeedFormula);
     formula_->setToolTip(tr("Numbers, variables, + - * / **, exp log tanh sigmoid relu max(a,b). Press Enter to build the graph."));
     values_ = new QLineEdit(kSeedValues);
     values_->setToolTip(tr("A value for every variable, e.g. w0=2, x0=-1"));
+    sample_ = new QSpinBox;
+    sample_->setPrefix(tr("sample "));
+    sample_->setRange(0, 0);
+    sample_->setToolTip(tr("Which training sample the loaded model's step runs on"));
+    sample_->setEnabled(false);
+    connect(sample_, &QSpinBox::valueChanged, this, [this] {
+        if (presets_->currentIndex() == 3) loadPreset(3);
+    });
     collapse_ = new QCheckBox(tr("Collapse σ gates"));
     collapse_->setToolTip(tr("Show 1/(1+exp(-x)) as one σ node whose local derivative is (1-σ)σ"));
     error_ = new QLabel;
@@ -149,7 +158,10 @@ StepperView::StepperView(TrainingSession* session, QWidget* parent) : QWidget(pa
     auto* pl = new QLabel(tr("&Preset"));
     pl->setBuddy(presets_);
     top->addWidget(pl, 0, 0);
-    top->addWidget(presets_, 0, 1);
+    auto* presetRow = new QHBoxLayout;
+    presetRow->addWidget(presets_, 1);
+    presetRow->addWidget(sample_);
+    top->addLayout(presetRow, 0, 1);
     top->addWidget(collapse_, 0, 2);
     auto* fl = new QLabel(tr("&Formula"));
     fl->setBuddy(formula_);
@@ -229,9 +241,18 @@ void StepperView::setCollapsed(bool collapsed)
     install(std::make_unique<nn::Graph>(std::move(e.graph)), root, formula_->text());
 }
 
+void StepperView::setSampleIndex(int sample)
+{
+    if (presets_->currentIndex() != 3) loadPreset(3);  // learns the data set's size first
+    sample_->setValue(sample);  // reloads the preset when it changes
+}
+
+int StepperView::sampleIndex() const { return sample_->value(); }
+
 void StepperView::loadPreset(int index)
 {
     presets_->setCurrentIndex(index);
+    sample_->setEnabled(index == 3);
     error_->clear();
     if (index == 0) {
         setFormula(kSeedFormula, kSeedValues);
@@ -278,8 +299,10 @@ void StepperView::loadPreset(int index)
             model = std::make_unique<nn::Model>(*session_->spec(), train.sampleShape, train.numClasses);
             for (size_t i = 0; i < model->parameters().size(); ++i)
                 model->parameters()[i].value.copyFrom(session_->viewModel()->parameters()[i].value);
-            x.assign(train.sample(0), train.sample(0) + train.featureCount());
-            label = train.labels[0];
+            sample_->setRange(0, int(std::max<size_t>(train.size(), 1) - 1));
+            const size_t i = size_t(sample_->value());
+            x.assign(train.sample(i), train.sample(i) + train.featureCount());
+            label = train.labels[i];
         }
         nn::BuiltGraph built = model->build(1, true);
         std::copy(x.begin(), x.end(), built.graph.node(built.input).value.data());
@@ -288,7 +311,8 @@ void StepperView::loadPreset(int index)
         // stepping (and the numeric check) never touches a training run.
         for (int id : built.params) built.graph.node(id).value = built.graph.node(id).value.clone();
         formula_->setText(QString::fromStdString(model->spec().name) + tr(" — one training step"));
-        values_->setText(tr("sample with label %1").arg(label));
+        values_->setText(index == 3 ? tr("training sample %1, label %2").arg(sample_->value()).arg(label)
+                                    : tr("sample with label %1").arg(label));
         const int root = built.loss;
         install(std::make_unique<nn::Graph>(std::move(built.graph)), root, formula_->text());
     } catch (const nn::Error& e) {
@@ -313,17 +337,8 @@ void StepperView::updateChecks()
     int64_t elements = 0;
     for (int v : graph_->variables()) elements += graph_->node(v).value.numel();
     if (elements > kMaxCheckedElements) return;
-    for (const auto& c : nn::checkGradients(*graph_, root_)) {
-        // Report the worst element for tensor variables.
-        int64_t worst = 0;
-        double worstErr = -1;
-        for (int64_t i = 0; i < c.analytic.numel(); ++i) {
-            const double a = c.analytic[i], n = c.numeric[i];
-            const double err = std::fabs(a - n) / std::max({std::fabs(a), std::fabs(n), 1e-6});
-            if (err > worstErr) worstErr = err, worst = i;
-        }
-        checks_.push_back({QString::fromStdString(c.name), c.analytic[worst], c.numeric[worst], c.relativeError, c.pass()});
-    }
+    for (const auto& c : nn::checkGradients(*graph_, root_))  // tensors: their worst element
+        checks_.push_back({QString::fromStdString(c.name), c.analytic[c.worst], c.numeric[c.worst], c.relativeError, c.pass()});
 }
 
 void StepperView::reset()

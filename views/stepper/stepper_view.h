@@ -14,6 +14,7 @@ class QLabel;
 class QTableWidget;
 class QCheckBox;
 class QPushButton;
+class QSpinBox;
 
 namespace views {
 
@@ -28,8 +29,11 @@ public:
     ~StepperView() override;
 
     // Presets (index into the combo): 0 the seed's sigmoid neuron, 1 sum(x*y+z)
-    // on 3×4 tensors, 2 a 2-layer net on one spiral point, 3 the loaded model.
+    // on 3×4 tensors, 2 a 2-layer net on one spiral point, 3 the loaded model on
+    // training sample sampleIndex().
     void loadPreset(int index);
+    void setSampleIndex(int sample);
+    int sampleIndex() const;
     // Parses `formula` with `assignments` ("w0=2, x0=-1"); false + message on error.
     bool setFormula(const QString& formula, const QString& assignments);
     QString errorText() const;
@@ -88,6 +92,7 @@ private:
     QLineEdit* formula_;
     QLineEdit* values_;
     QCheckBox* collapse_;
+    QSpinBox* sample_;  // the training sample of the loaded-model preset
     QLabel* error_;
     QLabel* explain_;
     QLabel* progress_;
