@@ -25,6 +25,9 @@
 #include <nlohmann/json.hpp>
 
 #include "engine/backend/kernel.h"
+#include "engine/core/error.h"
+#include "engine/io/model_file.h"
+#include "engine/io/onnx_export.h"
 #include "views/charts/curves_chart.h"
 #include "views/common/paths.h"
 #include "views/dashboard/boundary_view.h"
@@ -185,6 +188,18 @@ void MainWindow::createMenus()
         if (!path.isEmpty()) openModel(path);
     });
     file->addAction(tr("&Save model spec…"), QKeySequence::Save, this, &MainWindow::saveModelSpec);
+    auto trainedPath = [this](const QString& title, const QString& suffix, const QString& filter) {
+        const QString name = session_->spec() ? QString::fromStdString(session_->spec()->name) : QString("model");
+        return QFileDialog::getSaveFileName(this, title, name + suffix, filter);
+    };
+    file->addAction(tr("Save &trained model…"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_S), this, [this, trainedPath] {
+        const QString path = trainedPath(tr("Save trained model"), ".nnm", tr("NN Studio models (*.nnm)"));
+        if (!path.isEmpty()) saveTrainedModel(path);
+    });
+    file->addAction(tr("Export &ONNX…"), this, [this, trainedPath] {
+        const QString path = trainedPath(tr("Export ONNX"), ".onnx", tr("ONNX models (*.onnx)"));
+        if (!path.isEmpty()) exportOnnx(path);
+    });
     recentMenu_ = file->addMenu(tr("&Recent"));
     file->addAction(tr("Open &history…"), this, [this] { history_->chooseStore(); })
         ->setStatusTip(tr("Choose the run history file (SQLite) the History dock shows and records into"));
@@ -465,6 +480,48 @@ void MainWindow::saveModelSpec()
     }
     f.write(QByteArray::fromStdString(session_->spec()->toJson().dump(2)));
     statusBar()->showMessage(tr("Saved %1").arg(path), 4000);
+}
+
+QString MainWindow::saveTrainedModel(const QString& path)
+{
+    const auto model = session_->currentModel();
+    if (!model) {
+        showError(tr("There is no model to save yet: open a model and a data set first."));
+        return tr("no model");
+    }
+    try {
+        nn::io::ModelFileExtras extras;
+        extras.classNames = session_->data()->train.classNames;
+        if (const auto state = session_->latestCheckpoint()) {  // so training can resume where it stopped
+            extras.optimizerKind = session_->config().optimizer.kind;
+            extras.optimizerState = state->optimizer;
+        }
+        extras.metadata = {{"data", session_->dataName().toStdString()}, {"seed", session_->config().seed},
+                           {"epochs", session_->snapshot().epoch}, {"saved_by", "nnstudio"}};
+        nn::io::saveModelFile(path.toStdString(), *model, extras);
+    } catch (const nn::Error& e) {
+        showError(QString::fromUtf8(e.what()));
+        return QString::fromUtf8(e.what());
+    }
+    statusBar()->showMessage(tr("Saved the trained model to %1").arg(path), 4000);
+    return {};
+}
+
+QString MainWindow::exportOnnx(const QString& path)
+{
+    const auto model = session_->currentModel();
+    if (!model) {
+        showError(tr("There is no model to export yet: open a model and a data set first."));
+        return tr("no model");
+    }
+    try {
+        nn::io::exportOnnx(*model, path.toStdString());
+    } catch (const nn::Error& e) {
+        showError(QString::fromUtf8(e.what()));
+        return QString::fromUtf8(e.what());
+    }
+    statusBar()->showMessage(tr("Exported %1 (ONNX opset %2)").arg(path).arg(nn::io::kOnnxOpset), 4000);
+    return {};
 }
 
 void MainWindow::showShortcuts()

@@ -67,6 +67,12 @@ private:
     void rebuildRecentMenu();
     void exportChartDialog();
     void saveModelSpec();
+public:
+    // The trained model, weights and all: a native model file (.nnm) or ONNX.
+    // "" on success, else the message (also shown); the menu actions ask for a path.
+    QString saveTrainedModel(const QString& path);
+    QString exportOnnx(const QString& path);
+private:
     void showShortcuts();
     void showError(const QString& message);
     void fitProgressBar();

@@ -162,6 +162,20 @@ void TrainingSession::stop()
     poll();
 }
 
+std::unique_ptr<nn::Model> TrainingSession::currentModel() const
+{
+    if (!spec_ || !data_ || !viewModel_) return nullptr;
+    auto m = std::make_unique<nn::Model>(*spec_, data_->train.sampleShape, data_->train.numClasses);
+    // The newest full state when it is as new as the drawn weights, else the drawn weights.
+    const bool useState = checkpoint_ && checkpoint_->steps >= snapshot_.step;
+    const auto& params = useState ? checkpoint_->params : snapshot_.params;
+    for (size_t i = 0; i < m->parameters().size() && i < params.size(); ++i) m->parameters()[i].value.copyFrom(params[i]);
+    if (useState)
+        for (size_t i = 0; i < m->buffers().size() && i < checkpoint_->buffers.size(); ++i)
+            m->buffers()[i].value.copyFrom(checkpoint_->buffers[i]);
+    return m;
+}
+
 void TrainingSession::prepareBranch(std::shared_ptr<const nn::TrainerCheckpoint> state, qint64 parentId, qint64 parentStep)
 {
     rebuildModel();  // a fresh model for the parent's spec and data

@@ -75,6 +75,11 @@ public:
     // end of the newest epoch drained; null before the first epoch ends.
     std::shared_ptr<const nn::TrainerCheckpoint> latestCheckpoint() const { return checkpoint_; }
 
+    // A model with the newest weights and batch norm statistics (the latest epoch's
+    // state, or the snapshot's weights before one ends), for saving and export;
+    // null when no model is set.
+    std::unique_ptr<nn::Model> currentModel() const;
+
     // ---- rewind and branch --------------------------------------------------------------
     // The next run starts from `state` (taken after state->epochs epochs) instead of
     // the seed's initial weights, as a branch of run `parentId` at `parentStep`. The
