@@ -98,7 +98,8 @@ bool Trainer::step()
 {
     if (finished()) return false;
     cpu::enableFlushToZero();  // per thread, and cheap: the worker may be any thread
-    const auto t0 = Clock::now();
+    const auto stepStart = Clock::now();
+    auto t0 = stepStart;  // the start of the current phase
     if (position_ == 0) {
         rng_.shuffle(order_);
         lossSum_ = 0;
@@ -106,8 +107,13 @@ bool Trainer::step()
         lr_ = learningRate(config_.schedule, config_.lr, epoch_, config_.epochs);
     }
     const int n = int(std::min<size_t>(size_t(config_.batch), order_.size() - position_));
+    const size_t built = slots_.size();
     Slot& s = slot(n, true);
     Graph& g = s.built.graph;
+    if (profiler_ && slots_.size() != built) {  // a batch size seen for the first time: once per run
+        profiler_->recordPhase("graph build", since(t0));
+        t0 = Clock::now();
+    }
     fill(s, data_.train, order_.data() + position_, n);
     if (profiler_) profiler_->recordPhase("data", since(t0), 0, 8.0 * double(g.node(s.built.input).value.numel()));
     g.forward();
@@ -145,7 +151,7 @@ bool Trainer::step()
     samplesTrained_ += n;
     position_ += size_t(n);
     trainSeconds_ += std::chrono::duration<double>(Clock::now() - t0).count();
-    if (profiler_) profiler_->recordStep(since(t0));
+    if (profiler_) profiler_->recordStep(since(stepStart));
     if (recordStep) recordStep({result_.steps, epoch_, double(loss), lr_});
     if (onStep && config_.stepEventEvery > 0 && result_.steps % config_.stepEventEvery == 0)
         onStep({result_.steps, epoch_, double(loss), lr_});

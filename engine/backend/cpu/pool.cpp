@@ -33,14 +33,17 @@ void maxPoolF(KernelCall& c)
             for (int64_t oy = 0; oy < g.oh; ++oy) {
                 const float *r0 = xp + 2 * oy * g.w, *r1 = r0 + g.w;
                 for (int64_t ox = 0; ox < g.ow; ++ox) {
+                    // Selects, not branches: where the maximum sits is data, and a
+                    // mispredicted branch per window made this 5x slower. The first
+                    // maximum in the order r0[i], r0[i+1], r1[i], r1[i+1] wins.
                     const int64_t i = 2 * ox;
-                    int64_t best = i;
-                    float v = r0[i];
-                    if (r0[i + 1] > v) v = r0[i + 1], best = i + 1;
-                    if (r1[i] > v) v = r1[i], best = g.w + i;
-                    if (r1[i + 1] > v) v = r1[i + 1], best = g.w + i + 1;
-                    yp[oy * g.ow + ox] = v;
-                    ap[oy * g.ow + ox] = float(2 * oy * g.w + best);
+                    const float a = r0[i], b = r0[i + 1], e = r1[i], f = r1[i + 1];
+                    const bool top = b > a, bottom = f > e;
+                    const float m0 = top ? b : a, m1 = bottom ? f : e;
+                    const int64_t i0 = top ? i + 1 : i, i1 = bottom ? g.w + i + 1 : g.w + i;
+                    const bool second = m1 > m0;
+                    yp[oy * g.ow + ox] = second ? m1 : m0;
+                    ap[oy * g.ow + ox] = float(2 * oy * g.w + (second ? i1 : i0));
                 }
             }
             continue;
