@@ -530,6 +530,9 @@ void MainWindow::showShortcuts()
     for (QAction* a : {trainAct_, stepAct_, stopAct_, resetAct_, projectorAct_})
         rows += QString("<tr><td><b>%1</b></td><td>%2</td></tr>").arg(a->shortcut().toString(QKeySequence::NativeText), a->statusTip());
     rows += tr("<tr><td><b>Ctrl+O / Ctrl+S</b></td><td>Open / save a model spec</td></tr>"
+               "<tr><td><b>Ctrl+Shift+S</b></td><td>Save the trained model (.nnm)</td></tr>"
+               "<tr><td><b>Ctrl+1 / Ctrl+2</b></td><td>Training dashboard / backprop stepper</td></tr>"
+               "<tr><td><b>→ / ← (stepper)</b></td><td>Forward step / backward step</td></tr>"
                "<tr><td><b>Ctrl+E</b></td><td>Export a chart as PNG, SVG or CSV</td></tr>"
                "<tr><td><b>Ctrl+Z / Ctrl+Shift+Z</b></td><td>Undo / redo</td></tr>");
     QMessageBox::information(this, tr("Keyboard shortcuts"), "<table cellspacing=8>" + rows + "</table>");
