@@ -59,6 +59,10 @@ Library open()
     lib.setThreads = reinterpret_cast<void (*)(int)>(symbol("openblas_set_num_threads"));
     lib.processors = reinterpret_cast<int (*)()>(symbol("openblas_get_num_procs"));
     lib.coreName = reinterpret_cast<char* (*)()>(symbol("openblas_get_corename"));
+    // One thread, as the engine's own count starts (cpu::threads() == 1) until
+    // setThreads says otherwise: left alone, OpenBLAS uses every core, and its idle
+    // workers spin in sched_yield beside the app's UI thread.
+    lib.setThreads(1);
     return lib;
 }
 
