@@ -141,6 +141,7 @@ bool Trainer::step()
         profiler_->recordPhase("optimizer." + config_.optimizer.kind, since(t1), count * (adam ? 15 : sgd ? 3 : 5),
                                count * 4 * (adam ? 7 : sgd ? 3 : 5));
     }
+    if (afterUpdate) afterUpdate();
     const auto t2 = profiler_ ? Clock::now() : Clock::time_point {};
     ++result_.steps;
     lastLoss_ = loss;

@@ -122,6 +122,9 @@ public:
 
     std::function<void(const StepMetrics&)> onStep;
     std::function<void(const EpochMetrics&)> onEpoch;
+    // Called on the training thread right after each optimizer update, before the
+    // step's metrics: e.g. compress::applyMasks keeps pruned weights exactly zero.
+    std::function<void()> afterUpdate;
 
 private:
     struct Slot {
