@@ -13,5 +13,6 @@ int runs(const std::vector<std::string>& args);  // the run history: list, show,
 int predict(const std::vector<std::string>& args);
 int eval(const std::vector<std::string>& args);
 int exportModel(const std::vector<std::string>& args);
+int compress(const std::vector<std::string>& args);  // Deep Compression pipeline: prune, retrain, share, huffman
 
 } // namespace cli

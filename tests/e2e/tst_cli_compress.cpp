@@ -1,0 +1,191 @@
+// End to end: `nnstudio-cli compress` on the spiral net: a spec pretrained, then
+// prune → retrain → share → (retrain →) huffman, one JSON line per stage, the
+// saved model read back, and bad pipelines rejected with one line and exit 1.
+#include <QtTest/QtTest>
+
+#include "cli_process.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QTemporaryDir>
+
+#include <set>
+
+#include "engine/io/model_file.h"
+
+namespace {
+
+using nntest::cli;
+using nntest::spiralSpec;
+using Result = nntest::ProcessResult;
+
+Result run(const QStringList& args, int timeoutMs = 20000) { return nntest::runProcess(cli(), args, timeoutMs); }
+
+QStringList compressArgs(const QString& pipeline)
+{
+    return {"compress", "--model", spiralSpec(), "--data", "spiral", "--epochs-pretrain", "200", "--batch", "10",
+            "--lr", "0.03", "--seed", "1", "--pipeline", pipeline, "--json"};
+}
+
+QList<QJsonObject> jsonLines(const QString& out, QString* error)
+{
+    QList<QJsonObject> objects;
+    for (const QString& line : out.split('\n', Qt::SkipEmptyParts)) {
+        QJsonParseError pe;
+        const QJsonDocument doc = QJsonDocument::fromJson(line.toUtf8(), &pe);
+        if (pe.error != QJsonParseError::NoError || !doc.isObject()) {
+            *error = "not a JSON object: " + line;
+            return {};
+        }
+        objects << doc.object();
+    }
+    return objects;
+}
+
+QList<QJsonObject> runPipeline(const QStringList& args, QString* error)
+{
+    const Result r = run(args);
+    if (r.crashed || r.exitCode != 0) {
+        *error = QString("exit %1: %2").arg(r.exitCode).arg(r.err);
+        return {};
+    }
+    return jsonLines(r.out, error);
+}
+
+QJsonArray layersOf(const QJsonObject& o) { return o.value("layers").toArray(); }
+
+} // namespace
+
+class CliCompress : public QObject {
+    Q_OBJECT
+private slots:
+    void initTestCase()
+    {
+        QVERIFY2(!cli().isEmpty(), "NN_CLI is not set");
+        QVERIFY2(QFileInfo(cli()).isExecutable(), qPrintable(cli() + " is not an executable"));
+    }
+
+    void pipelineOnSpiral()
+    {
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        const QString out = dir.filePath("spiral-compressed.nnm");
+        QString error;
+        const QList<QJsonObject> lines =
+            runPipeline(compressArgs("prune:0.5,retrain:20,share:4,huffman") << "--out" << out, &error);
+        QVERIFY2(error.isEmpty(), qPrintable(error));
+        QCOMPARE(lines.size(), 6);  // dense, 4 stages, final
+
+        const QStringList expected {"dense", "prune", "retrain", "share", "huffman", "huffman"};
+        for (int i = 0; i < lines.size(); ++i) {
+            QCOMPARE(lines[i].value("stage").toString(), expected[i]);
+            QVERIFY(lines[i].value("test_accuracy").isDouble());
+            QVERIFY(lines[i].value("ratio").isDouble());
+            QCOMPARE(layersOf(lines[i]).size(), 3);  // h1, h2, out .weight
+        }
+        QCOMPARE(lines.last().value("final").toBool(), true);
+        QVERIFY(!lines[4].contains("final"));
+
+        // Formats appear as the stages make them possible.
+        const QStringList formats {"dense", "csr", "relative_index", "codebook", "huffman"};
+        const QList<int> present {1, 3, 3, 4, 5};  // formats in bits after each line
+        for (int i = 0; i < 5; ++i) {
+            const QJsonObject bits = lines[i].value("bits").toObject();
+            for (int f = 0; f < formats.size(); ++f)
+                QVERIFY2(bits.contains(formats[f]) == (f < present[i]),
+                         qPrintable(QString("line %1, format %2").arg(i).arg(formats[f])));
+            for (const QString& k : bits.keys()) QVERIFY(bits.value(k).toDouble() > 0);
+        }
+        QCOMPARE(lines[0].value("ratio").toDouble(), 1.0);
+
+        // prune: each tensor exactly half zeros; retrain keeps exactly those zeros.
+        for (int i = 0; i < 3; ++i) {
+            const QJsonObject pruned = layersOf(lines[1])[i].toObject();
+            const QJsonObject retrained = layersOf(lines[2])[i].toObject();
+            QCOMPARE(pruned.value("sparsity").toDouble(), 0.5);
+            QCOMPARE(layersOf(lines[0])[i].toObject().value("zeros").toInt(), 0);
+            QCOMPARE(retrained.value("zeros").toInt(), pruned.value("zeros").toInt());
+            QVERIFY(pruned.value("zeros").toInt() > 0);
+        }
+        // share:4: at most 16 distinct nonzero values per tensor, zeros unchanged.
+        for (int l : {3, 4})
+            for (int i = 0; i < 3; ++i) {
+                const QJsonObject layer = layersOf(lines[l])[i].toObject();
+                QVERIFY(layer.value("distinct_nonzero").toInt() <= 16);
+                QCOMPARE(layer.value("zeros").toInt(), layersOf(lines[1])[i].toObject().value("zeros").toInt());
+            }
+        QVERIFY(layersOf(lines[1])[1].toObject().value("distinct_nonzero").toInt() > 16);  // h2: 128 before
+
+        // The ratio grows with each compressing stage and never falls.
+        QVERIFY(lines[1].value("ratio").toDouble() > lines[0].value("ratio").toDouble());
+        QVERIFY(lines[3].value("ratio").toDouble() > lines[2].value("ratio").toDouble());
+        for (int i = 1; i < 5; ++i)
+            QVERIFY(lines[i].value("ratio").toDouble() >= lines[i - 1].value("ratio").toDouble());
+        QVERIFY2(lines.last().value("test_accuracy").toDouble() > 0.8,
+                 qPrintable(QString::number(lines.last().value("test_accuracy").toDouble())));
+
+        // The saved model holds the compressed weights.
+        const nn::io::LoadedModel loaded = nn::io::loadModelFile(out.toStdString());
+        int tensors = 0;
+        for (const auto& p : loaded.model.parameters()) {
+            if (p.name.size() < 7 || p.name.compare(p.name.size() - 7, 7, ".weight") != 0) continue;
+            ++tensors;
+            std::set<float> distinct;
+            int64_t zeros = 0;
+            for (int64_t i = 0; i < p.value.numel(); ++i) {
+                const float v = p.value.data()[i];
+                if (v == 0.0f)
+                    ++zeros;
+                else
+                    distinct.insert(v);
+            }
+            QVERIFY(distinct.size() <= 16);
+            QCOMPARE(zeros, p.value.numel() / 2);
+        }
+        QCOMPARE(tensors, 3);
+    }
+
+    void retrainAfterShareStaysShared()
+    {
+        QString error;
+        const QList<QJsonObject> lines = runPipeline(compressArgs("prune:0.5,share:3,retrain:5"), &error);
+        QVERIFY2(error.isEmpty(), qPrintable(error));
+        QCOMPARE(lines.size(), 5);
+        QCOMPARE(lines[3].value("stage").toString(), QString("retrain"));
+        for (int i = 0; i < 3; ++i) {
+            const QJsonObject layer = layersOf(lines[3])[i].toObject();
+            QVERIFY(layer.value("distinct_nonzero").toInt() <= 8);
+            QCOMPARE(layer.value("sparsity").toDouble(), 0.5);
+        }
+        QVERIFY(lines[3].value("bits").toObject().contains("codebook"));
+    }
+
+    void badPipelineRejected_data()
+    {
+        QTest::addColumn<QString>("pipeline");
+        QTest::addColumn<QString>("named");
+        QTest::newRow("unknown stage") << "prune:0.5,squeeze:3" << "stage 2 'squeeze:3'";
+        QTest::newRow("sparsity 1.5") << "prune:1.5" << "stage 1 'prune:1.5'";
+        QTest::newRow("no value") << "prune:0.5,retrain" << "stage 2 'retrain'";
+        QTest::newRow("not a number") << "share:abc" << "stage 1 'share:abc'";
+        QTest::newRow("huffman first") << "huffman,share:4" << "stage 1 'huffman'";
+        QTest::newRow("empty stage") << "prune:0.5,,share:4" << "stage 2";
+    }
+
+    void badPipelineRejected()
+    {
+        QFETCH(QString, pipeline);
+        QFETCH(QString, named);
+        const Result r = run(compressArgs(pipeline));
+        QVERIFY(!r.crashed);
+        QCOMPARE(r.exitCode, 1);
+        QVERIFY(r.out.isEmpty());
+        const QStringList errLines = r.err.split('\n', Qt::SkipEmptyParts);
+        QCOMPARE(errLines.size(), 1);
+        QVERIFY2(errLines[0].contains(named), qPrintable(errLines[0]));
+    }
+};
+
+QTEST_APPLESS_MAIN(CliCompress)
+#include "tst_cli_compress.moc"
