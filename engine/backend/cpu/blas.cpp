@@ -40,7 +40,8 @@ Library open()
     // NNSTUDIO_BLAS_CORE overrides our choice ("openblas": keep OpenBLAS's own
     // detection and any OPENBLAS_CORETYPE inherited from the environment).
     const char* own = std::getenv("NNSTUDIO_BLAS_CORE");
-    const std::string choice = own && *own ? own : (preferredCore() ? preferredCore() : "openblas");
+    const char* preferred = preferredCore();
+    const std::string choice = own && *own ? own : (preferred ? preferred : "openblas");
     if (choice != "openblas") {
         setenv("OPENBLAS_CORETYPE", choice.c_str(), 1);
         lib.requested = choice;
