@@ -1,0 +1,117 @@
+#pragma once
+// The Deep Compression pipeline: an ordered list of stages (prune, retrain, share,
+// quantize, Huffman ...) run over a trained model, with one StageResult after the
+// dense model and after every stage: test accuracy, storage in bits by format, the
+// per-layer table, one weight histogram per layer on fixed axes (the filmstrip) and
+// the Huffman code tables. The CLI (`nnstudio-cli compress`) and the compression
+// view both run this; the view runs it on a worker thread with progress and cancel.
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json_fwd.hpp>
+
+#include "engine/data/dataset.h"
+#include "engine/nn/model.h"
+#include "engine/train/trainer.h"
+
+namespace nn::compress {
+
+// One stage as written in a pipeline string ("prune:0.9"): kind, its number (0
+// when it takes none) and the text as written.
+struct StageSpec {
+    std::string kind;
+    double value = 0;
+    std::string text;
+};
+
+// Parses "prune:0.9,retrain:2,share:5,retrain:1,huffman". Throws nn::Error naming
+// the stage (position and text) and what is wrong with it, e.g.
+// "--pipeline stage 5 'huffman': huffman codes the shared indices: put a share:B stage before it".
+std::vector<StageSpec> parsePipeline(const std::string& text);
+// One line per stage kind, for --help and the view's tooltips.
+std::string pipelineHelp();
+
+// A histogram of one tensor's values on fixed axes [lo, hi] (the dense model's
+// range for that layer, so every stage's frame shares the axes); `zeros` counts the
+// exact zeros (pruned weights), which are also in their bin.
+struct Histogram {
+    float lo = 0, hi = 0;
+    std::vector<uint32_t> counts;
+    uint64_t zeros = 0;
+};
+
+// One row of a Huffman code table: a symbol, how often it occurs, its code as
+// '0'/'1' characters.
+struct HuffmanRow {
+    uint32_t symbol = 0;
+    uint64_t count = 0;
+    std::string code;
+};
+
+struct LayerReport {
+    std::string name;  // "h1.weight"
+    std::vector<int64_t> shape;
+    int64_t weights = 0, zeros = 0;
+    double sparsity = 0;
+    int64_t distinctNonzero = 0;   // counted up to 70000
+    int codebookBits = 0;          // 0 = not shared
+    std::map<std::string, uint64_t> bits;  // by format: dense, csr, relative_index, codebook, huffman, ...
+    Histogram histogram;
+    std::vector<HuffmanRow> huffmanIndices, huffmanGaps;  // empty before a huffman stage
+};
+
+struct StageResult {
+    int step = 0;              // 0 = the dense model
+    std::string kind = "dense";
+    std::string text = "dense";
+    double testAccuracy = 0, testLoss = 0;
+    double accuracyChange = 0;  // against the dense model
+    std::map<std::string, uint64_t> bits;  // the model by format (only formats every layer has)
+    std::string bestFormat = "dense";
+    double ratio = 1;           // dense f32 bits / bits[bestFormat]
+    std::vector<LayerReport> layers;
+    double seconds = 0;         // since the pipeline started
+    double stageSeconds = 0;    // this stage alone
+};
+
+// The stage as one JSON object (the CLI's --json line and the run store's record).
+nlohmann::json toJson(const StageResult& r);
+StageResult stageFromJson(const nlohmann::json& j);
+
+struct PipelineOptions {
+    TrainConfig train;       // batch, optimizer, seed ... for retrain stages (epochs come from the stage)
+    float retrainLr = 0.01f;
+    int histogramBins = 81;
+    int evalBatch = 1000;
+};
+
+// Progress inside a stage: fraction of the stage done in [0, 1] and a message.
+using ProgressFn = std::function<void(int step, double fraction, const std::string& message)>;
+using StageFn = std::function<void(const StageResult&)>;
+
+class Pipeline {
+public:
+    // `model` is trained; it is changed in place stage by stage. `data` must have a
+    // test split (throws nn::Error otherwise).
+    Pipeline(Model& model, const data::Split& data, PipelineOptions options);
+    ~Pipeline();
+
+    // Runs the dense report and then every stage, calling onStage after each (on the
+    // calling thread). Cancellation (cancel() from any thread) is checked between
+    // training steps and between stages; a cancelled run returns the stages done.
+    std::vector<StageResult> run(const std::vector<StageSpec>& stages, const StageFn& onStage = {},
+                                 const ProgressFn& onProgress = {});
+    void cancel() { cancelled_ = true; }
+    bool cancelled() const { return cancelled_; }
+
+private:
+    struct State;
+    State* state_;
+    std::atomic<bool> cancelled_ {false};
+};
+
+} // namespace nn::compress
