@@ -76,6 +76,10 @@ struct StageResult {
     std::vector<LayerReport> layers;
     double seconds = 0;         // since the pipeline started
     double stageSeconds = 0;    // this stage alone
+    // Milliseconds of one forward pass over the test set (the faster of two) on our
+    // dense kernels: pruned and shared weights are still multiplied as dense f32
+    // weights, so this stays about the dense model's time whatever the ratio.
+    double inferenceMs = 0;
 };
 
 // The stage as one JSON object (the CLI's --json line and the run store's record).

@@ -1,5 +1,6 @@
 #include "engine/compress/storage.h"
 
+#include <algorithm>
 #include <string>
 
 #include "engine/compress/huffman.h"
@@ -11,6 +12,13 @@ double ratio(uint64_t denseBits, const StorageBits& s)
 {
     return s.total() ? double(denseBits) / double(s.total()) : 0.0;
 }
+
+namespace {
+
+// The stored centroids: entry 0, the reserved zero, is implied.
+uint64_t centroidBits(const SharedWeights& s) { return 32 * uint64_t(s.codebook.empty() ? 0 : s.codebook.size() - 1); }
+
+} // namespace
 
 uint64_t denseBits(const Tensor& w) { return 32u * uint64_t(w.numel()); }
 
@@ -73,24 +81,53 @@ StorageBits codebookBits(const SharedWeights& s, int gapBits)
     StorageBits b;
     b.values = uint64_t(s.bits) * entries;
     b.indices = uint64_t(gapBits) * entries;
-    b.codebook = 32 * uint64_t(s.codebook.size());
+    b.codebook = centroidBits(s);
     return b;
+}
+
+CodebookStream codebookStream(const SharedWeights& s, int gapBits)
+{
+    CodebookStream out;
+    for (const auto& e : relativeIndex(nonzeroFlags(s), gapBits)) {
+        const int32_t index = e.position < 0 ? kZeroEntry : s.index[size_t(e.position)];
+        if (e.position >= 0 && index == kZeroEntry)
+            throw Error("weight " + std::to_string(e.position) + " is shared to index 0, the reserved zero entry");
+        out.values.push_back(uint32_t(index));
+        out.gaps.push_back(e.gap);
+    }
+    return out;
+}
+
+std::vector<float> decodeCodebookStream(const CodebookStream& stream, const std::vector<float>& codebook,
+                                        int64_t numel)
+{
+    if (stream.values.size() != stream.gaps.size())
+        throw Error("a codebook stream has " + std::to_string(stream.values.size()) + " indices but "
+                    + std::to_string(stream.gaps.size()) + " gaps");
+    std::vector<float> w(size_t(std::max<int64_t>(0, numel)), 0.0f);
+    uint64_t position = 0;
+    for (size_t e = 0; e < stream.values.size(); ++e) {
+        position += stream.gaps[e];
+        if (position >= w.size())
+            throw Error("a codebook stream runs past the tensor's " + std::to_string(numel) + " weights");
+        const uint32_t v = stream.values[e];
+        if (v >= codebook.size())
+            throw Error("codebook index " + std::to_string(v) + " is outside the codebook of "
+                        + std::to_string(codebook.size()));
+        w[position++] = v == uint32_t(kZeroEntry) ? 0.0f : codebook[v];
+    }
+    return w;
 }
 
 StorageBits huffmanBits(const SharedWeights& s, int gapBits)
 {
-    const auto stream = relativeIndex(nonzeroFlags(s), gapBits);
-    std::vector<uint32_t> values, gaps;
-    for (const auto& e : stream) {
-        values.push_back(e.position < 0 ? 0u : uint32_t(s.index[size_t(e.position)]));
-        gaps.push_back(e.gap);
-    }
+    const CodebookStream stream = codebookStream(s, gapBits);
     const size_t k = s.codebook.size(), g = size_t(1) << gapBits;
-    const auto vc = symbolCounts(values, k), gc = symbolCounts(gaps, g);
+    const auto vc = symbolCounts(stream.values, k), gc = symbolCounts(stream.gaps, g);
     StorageBits b;
     b.values = buildHuffman(vc).bits(vc);
     b.indices = buildHuffman(gc).bits(gc);
-    b.codebook = 32 * uint64_t(k);
+    b.codebook = centroidBits(s);
     b.tables = 8 * uint64_t(k + g);
     return b;
 }

@@ -12,11 +12,11 @@
 //   needed: gap g costs g / 2^gapBits fillers. Zeros after the last nonzero cost
 //   nothing. Values 32-bit f32.
 // - codebook + indices: the same stream with a `bits`-bit codebook index per entry
-//   instead of an f32, plus the K = 2^bits f32 centroids. A filler stores index 0
-//   (an exact decoder needs that index to mean 0: a reserved zero centroid, not
-//   done here).
+//   instead of an f32, plus the K - 1 = 2^bits - 1 f32 centroids. Index 0 is the
+//   reserved zero entry (weight_sharing.h): a filler stores it and decodes to 0, so
+//   the stream decodes back to the exact weights; being implied, it is not stored.
 // - Huffman: the codebook stream with the index sequence and the gap sequence each
-//   Huffman coded (exact Σ count × length), plus the codebook and both code tables
+//   Huffman coded (exact Σ count × length), plus the centroids and both code tables
 //   as 8 bits per alphabet symbol (canonical codes need only the lengths).
 #include <cstdint>
 #include <string>
@@ -52,6 +52,19 @@ struct RelativeEntry {
 std::vector<RelativeEntry> relativeIndex(const std::vector<uint8_t>& nonzero, int gapBits = 4);
 std::vector<uint8_t> nonzeroFlags(const Tensor& w);
 std::vector<uint8_t> nonzeroFlags(const SharedWeights& s);
+
+// The codebook stream as two symbol sequences, one symbol per stored entry: the
+// codebook index (kZeroEntry for a filler) and the gap. Throws nn::Error when a
+// nonzero weight has the reserved index.
+struct CodebookStream {
+    std::vector<uint32_t> values, gaps;
+};
+CodebookStream codebookStream(const SharedWeights& s, int gapBits = 4);
+// The weights back from a stream: each entry sits `gap` positions after the
+// previous one; positions after the last entry are zero. Throws nn::Error for an
+// index outside the codebook or a stream longer than `numel`.
+std::vector<float> decodeCodebookStream(const CodebookStream& stream, const std::vector<float>& codebook,
+                                        int64_t numel);
 
 StorageBits relativeIndexBits(const Tensor& w, int gapBits = 4);
 StorageBits codebookBits(const SharedWeights& s, int gapBits = 4);

@@ -47,7 +47,7 @@ SharedWeights shareWeights(const Tensor& w, int bits, int maxIterations)
     if (bits < 1 || bits > 16) throw Error("weight sharing bits must be 1 to 16, got " + std::to_string(bits));
     SharedWeights s;
     s.bits = bits;
-    const int k = 1 << bits;
+    const int k = (1 << bits) - 1;  // entry 0 is the reserved zero
     const int64_t n = w.numel();
     float lo = std::numeric_limits<float>::infinity(), hi = -lo;
     for (int64_t i = 0; i < n; ++i) {
@@ -88,6 +88,9 @@ SharedWeights shareWeights(const Tensor& w, int bits, int maxIterations)
         for (int c = 0; c < k; ++c)
             if (count[size_t(c)]) s.codebook[size_t(c)] = float(sum[size_t(c)] / double(count[size_t(c)]));
     }
+    s.codebook.insert(s.codebook.begin(), 0.0f);
+    for (int32_t& c : s.index)
+        if (c >= 0) ++c;
     return s;
 }
 
@@ -110,7 +113,7 @@ std::vector<float> centroidGradients(const Tensor& grad, const SharedWeights& s)
 void fineTuneCentroids(SharedWeights& s, const Tensor& grad, float lr)
 {
     const auto g = centroidGradients(grad, s);
-    for (size_t k = 0; k < g.size(); ++k) s.codebook[k] -= lr * g[k];
+    for (size_t k = 1; k < g.size(); ++k) s.codebook[k] -= lr * g[k];  // the reserved zero stays 0
 }
 
 } // namespace nn::compress

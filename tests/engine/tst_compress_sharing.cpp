@@ -1,5 +1,6 @@
-// Weight sharing (engine/compress/weight_sharing): linear initialisation between
-// the smallest and largest nonzero weight, k-means that converges to a fixed point
+// Weight sharing (engine/compress/weight_sharing): entry 0 the reserved zero, the
+// other 2^bits - 1 centroids initialised linearly between the smallest and largest
+// nonzero weight, k-means that converges to a fixed point
 // (each centroid the mean of its weights, each weight at its nearest centroid),
 // pruned zeros left out and kept zero, and centroid gradients equal to the grouped
 // sums worked out by hand.
@@ -30,15 +31,16 @@ void checkFixedPoint(const Tensor& w, const SharedWeights& s)
             QCOMPARE(c, -1);
             continue;
         }
-        QVERIFY(c >= 0 && size_t(c) < k);
+        QVERIFY(c >= 1 && size_t(c) < k);  // never the reserved zero
         sum[size_t(c)] += w[i];
         ++count[size_t(c)];
         const float own = std::fabs(w[i] - s.codebook[size_t(c)]);
-        for (size_t j = 0; j < k; ++j) QVERIFY(own <= std::fabs(w[i] - s.codebook[j]));
+        for (size_t j = 1; j < k; ++j) QVERIFY(own <= std::fabs(w[i] - s.codebook[j]));
     }
-    for (size_t j = 0; j < k; ++j)
+    QCOMPARE(s.codebook[0], 0.0f);
+    for (size_t j = 1; j < k; ++j)
         if (count[j]) QVERIFY(std::fabs(sum[j] / count[j] - double(s.codebook[j])) <= 1e-5);
-    for (size_t j = 1; j < k; ++j) QVERIFY(s.codebook[j - 1] <= s.codebook[j]);
+    for (size_t j = 2; j < k; ++j) QVERIFY(s.codebook[j - 1] <= s.codebook[j]);
 }
 
 } // namespace
@@ -52,22 +54,22 @@ private slots:
         QCOMPARE(linearCentroids(1.0f, 3.0f, 1), (std::vector<float> {2.0f}));
         // Zeros (pruned) do not set the range: nonzero min 0.5, max 3.5.
         const Tensor w = Tensor::fromVector(Shape {6}, {0.0f, 0.5f, 1.0f, 2.0f, 0.0f, 3.5f});
-        const SharedWeights s = shareWeights(w, 2, 0);
-        QCOMPARE(s.codebook, (std::vector<float> {0.5f, 1.5f, 2.5f, 3.5f}));
+        const SharedWeights s = shareWeights(w, 2, 0);  // the zero entry and 3 centroids
+        QCOMPARE(s.codebook, (std::vector<float> {0.0f, 0.5f, 2.0f, 3.5f}));
         QCOMPARE(s.iterations, 0);
     }
 
     void convergesOnSeparatedClusters()
     {
-        const float centres[] = {-3.0f, -1.0f, 1.0f, 3.0f};
+        const float centres[] = {-3.0f, 1.0f, 3.0f};
         Tensor w(Shape {10, 25});
         Rng r(7);
         for (int64_t i = 0; i < w.numel(); ++i)
-            w[i] = i % 5 == 4 ? 0.0f : centres[i % 4] + 0.05f * float(r.normal());
-        const SharedWeights s = shareWeights(w, 2);
+            w[i] = i % 5 == 4 ? 0.0f : centres[i % 3] + 0.05f * float(r.normal());
+        const SharedWeights s = shareWeights(w, 2);  // 3 centroids besides the zero
         QVERIFY(s.converged);
         QCOMPARE(int(s.codebook.size()), 4);
-        for (int j = 0; j < 4; ++j) QVERIFY(std::fabs(s.codebook[size_t(j)] - centres[j]) < 0.05f);
+        for (int j = 0; j < 3; ++j) QVERIFY(std::fabs(s.codebook[size_t(j) + 1] - centres[j]) < 0.05f);
         checkFixedPoint(w, s);
 
         Tensor shared = w.clone();
@@ -77,7 +79,7 @@ private slots:
             if (w[i] == 0.0f) QCOMPARE(shared[i], 0.0f);  // pruned stays zero
             else distinct.insert(shared[i]);
         }
-        QCOMPARE(int(distinct.size()), 4);
+        QCOMPARE(int(distinct.size()), 3);
     }
 
     void convergesOnGaussianWeights()
@@ -97,17 +99,20 @@ private slots:
     void centroidGradientsAreGroupedSums()
     {
         const Tensor w = Tensor::fromVector(Shape {7}, {0.0f, 1.0f, 1.1f, 3.0f, 2.9f, 0.0f, 1.05f});
-        SharedWeights s = shareWeights(w, 1);  // K = 2, initialised at 1 and 3
-        QCOMPARE(s.index, (std::vector<int32_t> {-1, 0, 0, 1, 1, -1, 0}));
-        QVERIFY(std::fabs(s.codebook[0] - 1.05f) < 1e-6f);
-        QVERIFY(std::fabs(s.codebook[1] - 2.95f) < 1e-6f);
+        SharedWeights s = shareWeights(w, 2);  // zero + 3 centroids initialised at 1, 2, 3
+        QCOMPARE(s.index, (std::vector<int32_t> {-1, 1, 1, 3, 3, -1, 1}));
+        QCOMPARE(s.codebook[0], 0.0f);
+        QVERIFY(std::fabs(s.codebook[1] - 1.05f) < 1e-6f);
+        QCOMPARE(s.codebook[2], 2.0f);  // empty: keeps its initial value
+        QVERIFY(std::fabs(s.codebook[3] - 2.95f) < 1e-6f);
         // Pruned weights' gradients (10, 20) are ignored.
         const Tensor g = Tensor::fromVector(Shape {7}, {10.0f, 0.5f, -0.25f, 2.0f, 1.0f, 20.0f, 0.125f});
-        QCOMPARE(centroidGradients(g, s), (std::vector<float> {0.375f, 3.0f}));
+        QCOMPARE(centroidGradients(g, s), (std::vector<float> {0.0f, 0.375f, 0.0f, 3.0f}));
         const auto before = s.codebook;
         fineTuneCentroids(s, g, 0.1f);
-        QCOMPARE(s.codebook[0], before[0] - 0.1f * 0.375f);
-        QCOMPARE(s.codebook[1], before[1] - 0.1f * 3.0f);
+        QCOMPARE(s.codebook[0], 0.0f);
+        QCOMPARE(s.codebook[1], before[1] - 0.1f * 0.375f);
+        QCOMPARE(s.codebook[3], before[3] - 0.1f * 3.0f);
     }
 
     void errors()

@@ -5,6 +5,7 @@
 // layer pruned to 92% and shared at 5 bits (sizes printed).
 #include <QtTest/QtTest>
 
+#include "engine/compress/huffman.h"
 #include "engine/compress/pruning.h"
 #include "engine/compress/storage.h"
 #include "engine/core/error.h"
@@ -67,30 +68,46 @@ private slots:
         QCOMPARE(rel.total(), uint64_t(180));
         QCOMPARE(ratio(denseBits(w), rel), 1152.0 / 180.0);
 
-        // Codebook + 2-bit indices: 5 entries × (2 + 4) + 4 centroids × 32.
+        // Codebook + 2-bit indices: 5 entries × (2 + 4) + 3 stored centroids × 32
+        // (entry 0, the reserved zero, is implied).
         SharedWeights s;
         s.bits = 2;
-        s.codebook = {-1.0f, 0.25f, 0.5f, 2.0f};
+        s.codebook = {0.0f, -1.0f, 0.5f, 2.0f};
         s.index.assign(36, -1);
         s.index[0] = 2;
-        s.index[3] = 0;
+        s.index[3] = 1;
         s.index[23] = 3;
-        s.index[29] = 1;
+        s.index[29] = 2;
         const StorageBits cb = codebookBits(s);
         QCOMPARE(cb.values, uint64_t(10));
         QCOMPARE(cb.indices, uint64_t(20));
-        QCOMPARE(cb.codebook, uint64_t(128));
-        QCOMPARE(cb.total(), uint64_t(158));
+        QCOMPARE(cb.codebook, uint64_t(96));
+        QCOMPARE(cb.total(), uint64_t(126));
 
-        // Huffman: index stream 2 0 [0] 3 1 (filler = index 0): counts 2,1,1,1 over 4
-        // symbols -> all 2 bits = 10; gap stream 0 2 15 3 5, five symbols once each
-        // -> lengths 2,2,2,3,3 = 12; tables 8 bits × (4 + 16) symbols.
+        // Huffman: index stream 2 1 [0] 3 2 (filler = the zero entry): counts 1,1,2,1
+        // over 4 symbols -> all 2 bits = 10; gap stream 0 2 15 3 5, five symbols once
+        // each -> lengths 2,2,2,3,3 = 12; tables 8 bits × (4 + 16) symbols.
         const StorageBits hf = huffmanBits(s);
         QCOMPARE(hf.values, uint64_t(10));
         QCOMPARE(hf.indices, uint64_t(12));
-        QCOMPARE(hf.codebook, uint64_t(128));
+        QCOMPARE(hf.codebook, uint64_t(96));
         QCOMPARE(hf.tables, uint64_t(160));
-        QCOMPARE(hf.total(), uint64_t(310));
+        QCOMPARE(hf.total(), uint64_t(278));
+
+        // The stream decodes back to the weights, the filler to an exact zero.
+        const CodebookStream coded = codebookStream(s);
+        QCOMPARE(coded.values, (std::vector<uint32_t> {2, 1, 0, 3, 2}));
+        QCOMPARE(coded.gaps, (std::vector<uint32_t> {0, 2, 15, 3, 5}));
+        std::vector<float> expected(36, 0.0f);
+        expected[0] = 0.5f;
+        expected[3] = -1.0f;
+        expected[23] = 2.0f;
+        expected[29] = 0.5f;
+        QCOMPARE(decodeCodebookStream(coded, s.codebook, 36), expected);
+        QVERIFY_THROWS_EXCEPTION(Error, decodeCodebookStream(coded, s.codebook, 29));  // runs past the end
+        QVERIFY_THROWS_EXCEPTION(Error, decodeCodebookStream(coded, {0.0f, 1.0f}, 36));  // index 2 too big
+        s.index[3] = 0;  // a nonzero on the reserved entry cannot be stored
+        QVERIFY_THROWS_EXCEPTION(Error, codebookStream(s));
     }
 
     void fillerEdges()
@@ -130,6 +147,22 @@ private slots:
         QVERIFY(csr.total() > rel.total());
         QVERIFY(rel.total() > cb.total());
         QVERIFY(cb.total() > hf.total());
+
+        // Both streams through their Huffman codes and back, then decoded: the exact
+        // weights, long runs of pruned zeros (fillers) included.
+        const CodebookStream stream = codebookStream(s);
+        int64_t fillers = 0;
+        for (size_t e = 0; e < stream.values.size(); ++e) fillers += stream.values[e] == 0;
+        QVERIFY(fillers > 0);
+        const auto vc = symbolCounts(stream.values, s.codebook.size()), gc = symbolCounts(stream.gaps, 16);
+        const HuffmanCode vcode = buildHuffman(vc), gcode = buildHuffman(gc);
+        const BitString vbits = huffmanEncode(vcode, stream.values), gbits = huffmanEncode(gcode, stream.gaps);
+        QCOMPARE(vbits.bits, hf.values);
+        QCOMPARE(gbits.bits, hf.indices);
+        const CodebookStream decoded {huffmanDecode(vcode, vbits), huffmanDecode(gcode, gbits)};
+        const std::vector<float> back = decodeCodebookStream(decoded, s.codebook, w.numel());
+        for (int64_t i = 0; i < w.numel(); ++i)
+            if (back[size_t(i)] != w[i]) QFAIL(qPrintable(QString("weight %1 decodes to %2, not %3").arg(i).arg(back[size_t(i)]).arg(w[i])));
     }
 };
 

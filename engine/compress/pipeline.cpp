@@ -1,0 +1,200 @@
+// The pipeline's run: the dense report, then each stage applied to the model in
+// place and reported (test accuracy, bits by format, per-layer table, histograms,
+// Huffman tables). Retraining goes through the Trainer one step at a time so
+// progress is reported and cancel() is honoured between steps.
+#include "engine/compress/pipeline.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+
+#include "engine/compress/compressed_layer.h"
+#include "engine/core/error.h"
+#include "engine/io/inference.h"
+
+namespace nn::compress {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double secondsSince(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+
+// Adds new masks to the layers' masks (a weight pruned once stays pruned) and
+// applies them; shared weights that are pruned leave their centroid.
+void addMasks(std::vector<CompressedLayer>& layers, std::vector<Mask> masks)
+{
+    for (size_t t = 0; t < layers.size(); ++t) {
+        CompressedLayer& l = layers[t];
+        Mask& m = masks[t];
+        if (!l.mask.empty())
+            for (size_t i = 0; i < m.size(); ++i) m[i] = uint8_t(m[i] & l.mask[i]);
+        l.mask = std::move(m);
+        applyMask(l.w, l.mask);
+        if (l.shared)
+            for (size_t i = 0; i < l.mask.size(); ++i)
+                if (!l.mask[i]) l.shared->index[i] = -1;
+    }
+}
+
+} // namespace
+
+struct Pipeline::State {
+    Model& model;
+    const data::Split& data;
+    PipelineOptions options;
+    std::vector<CompressedLayer> layers;
+    bool huffman = false;
+    bool ran = false;
+    double denseAccuracy = 0;
+    Clock::time_point start;
+
+    StageResult measure(int step, const StageSpec& spec, double stageSeconds) const;
+    // False when cancelled part way.
+    bool retrain(int step, const StageSpec& spec, const std::atomic<bool>& cancelled, const ProgressFn& progress);
+    void share(int step, const StageSpec& spec, const ProgressFn& progress);
+};
+
+StageResult Pipeline::State::measure(int step, const StageSpec& spec, double stageSeconds) const
+{
+    StageResult r;
+    r.step = step;
+    r.kind = spec.kind;
+    r.text = spec.text;
+    // Two passes: the accuracy, and the faster time of the two.
+    const auto t0 = Clock::now();
+    const io::EvalResult e = io::evaluateModel(model, data.test, options.evalBatch);
+    const double first = secondsSince(t0);
+    const auto t1 = Clock::now();
+    io::evaluateModel(model, data.test, options.evalBatch);
+    r.inferenceMs = 1000.0 * std::min(first, secondsSince(t1));
+    r.testAccuracy = e.accuracy;
+    r.testLoss = e.loss;
+    r.accuracyChange = step == 0 ? 0.0 : e.accuracy - denseAccuracy;
+    for (const CompressedLayer& l : layers) r.layers.push_back(reportLayer(l, huffman, options.histogramBins));
+    totalBits(r, model);
+    r.seconds = secondsSince(start);
+    r.stageSeconds = stageSeconds;
+    return r;
+}
+
+bool Pipeline::State::retrain(int step, const StageSpec& spec, const std::atomic<bool>& cancelled,
+                              const ProgressFn& progress)
+{
+    TrainConfig c = options.train;
+    c.epochs = int(spec.value);
+    c.lr = options.retrainLr;
+    c.seed = options.train.seed + uint64_t(step);  // fresh shuffles per stage
+    c.patience = 0;  // an early stop would restore the "best" weights, undoing masks and sharing
+    c.stepEventEvery = 0;
+    std::vector<Tensor> params, buffers;
+    for (const auto& p : model.parameters()) params.push_back(p.value.clone());
+    for (const auto& b : model.buffers()) buffers.push_back(b.value.clone());
+    Trainer trainer(model, data, c);  // initialises the weights: put the current ones back
+    trainer.restore({0, 0, params, buffers, {}});
+    trainer.afterUpdate = keepCompressed(layers);
+    const int64_t perEpoch = int64_t((data.train.size() + size_t(c.batch) - 1) / size_t(c.batch));
+    const double total = double(perEpoch) * c.epochs;
+    int64_t done = 0;
+    double reported = 0;
+    while (trainer.step()) {
+        ++done;
+        if (cancelled) return false;  // between steps; the trainer's own test pass is skipped
+        const double f = double(done) / total;
+        if (progress && f - reported >= 0.005) {
+            reported = f;
+            progress(step, std::min(f, 1.0),
+                     spec.text + ": epoch " + std::to_string(std::min<int64_t>(done / perEpoch + 1, c.epochs)) + "/"
+                         + std::to_string(c.epochs));
+        }
+    }
+    if (trainer.result().status == TrainStatus::Diverged)
+        throw Error("stage " + std::to_string(step) + " '" + spec.text + "': retraining diverged: "
+                    + trainer.result().message);
+    if (cancelled) return false;
+    return true;
+}
+
+void Pipeline::State::share(int step, const StageSpec& spec, const ProgressFn& progress)
+{
+    for (size_t i = 0; i < layers.size(); ++i) {
+        CompressedLayer& l = layers[i];
+        if (progress) progress(step, double(i) / double(layers.size()), spec.text + ": k-means of " + l.name);
+        l.shared = shareWeights(l.w, int(spec.value));
+        applySharing(l.w, *l.shared);
+    }
+}
+
+Pipeline::Pipeline(Model& model, const data::Split& data, PipelineOptions options)
+{
+    if (data.test.size() == 0) throw Error("the data set has no test split (--test-fraction 0?)");
+    if (options.histogramBins < 1 || options.histogramBins > 100000)
+        throw Error("histogram bins must be 1 to 100000, got " + std::to_string(options.histogramBins));
+    if (options.evalBatch < 1) throw Error("the evaluation batch must be at least 1");
+    if (!(options.retrainLr > 0.0f) || !std::isfinite(options.retrainLr))
+        throw Error("the retraining learning rate must be a positive number");
+    state_ = new State {model, data, options, compressibleLayers(model), false, false, 0, Clock::now()};
+}
+
+Pipeline::~Pipeline() { delete state_; }
+
+std::vector<StageResult> Pipeline::run(const std::vector<StageSpec>& stages, const StageFn& onStage,
+                                       const ProgressFn& onProgress)
+{
+    State& s = *state_;
+    if (s.ran) throw Error("a compression Pipeline runs once: make a new one for another run");
+    s.ran = true;
+    s.start = Clock::now();
+    std::vector<StageResult> results;
+    auto report = [&](StageResult r) {
+        if (onProgress) onProgress(r.step, 1.0, r.text + ": done");
+        results.push_back(std::move(r));
+        if (onStage) onStage(results.back());
+    };
+    const StageResult dense = s.measure(0, {"dense", 0, "dense"}, 0);
+    s.denseAccuracy = dense.testAccuracy;
+    report(dense);
+
+    int step = 0;
+    for (const StageSpec& spec : stages) {
+        ++step;
+        if (cancelled_) break;
+        const auto t = Clock::now();
+        if (onProgress) onProgress(step, 0.0, spec.text);
+        if (spec.kind == "prune") {
+            std::vector<Mask> masks;
+            for (const CompressedLayer& l : s.layers) masks.push_back(magnitudeMask(l.w, spec.value));
+            addMasks(s.layers, std::move(masks));
+        } else if (spec.kind == "gprune") {
+            std::vector<Tensor> ws;
+            for (const CompressedLayer& l : s.layers) ws.push_back(l.w);
+            addMasks(s.layers, globalMagnitudeMasks(ws, spec.value));
+        } else if (spec.kind == "retrain") {
+            if (!s.retrain(step, spec, cancelled_, onProgress)) break;
+        } else if (spec.kind == "dsd") {
+            for (CompressedLayer& l : s.layers) {
+                l.mask.clear();
+                l.shared.reset();
+            }
+            s.huffman = false;
+            if (!s.retrain(step, spec, cancelled_, onProgress)) break;
+        } else if (spec.kind == "share") {
+            s.share(step, spec, onProgress);
+        } else if (spec.kind == "huffman") {
+            bool shared = true;
+            for (const CompressedLayer& l : s.layers) shared = shared && l.shared.has_value();
+            if (!shared)
+                throw Error("stage " + std::to_string(step) + " '" + spec.text
+                            + "': huffman codes the shared indices: put a share:B stage before it");
+            s.huffman = true;
+        } else {
+            throw Error("stage " + std::to_string(step) + " '" + spec.text + "': unknown stage kind '" + spec.kind
+                        + "'");
+        }
+        if (cancelled_) break;
+        report(s.measure(step, spec, secondsSince(t)));
+    }
+    return results;
+}
+
+} // namespace nn::compress

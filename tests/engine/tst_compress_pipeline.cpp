@@ -1,0 +1,276 @@
+// The compression pipeline on the spiral net: stage results (exact sparsity,
+// masks and sharing kept through retraining, histograms on fixed axes, Huffman
+// tables whose Σ count × length is the reported bits), progress and cancel,
+// global pruning, Dense-Sparse-Dense, JSON round trip, and rejected input.
+#include <QtTest/QtTest>
+
+#include <cmath>
+#include <set>
+
+#include <nlohmann/json.hpp>
+
+#include "engine/compress/pipeline.h"
+#include "engine/core/error.h"
+#include "engine/data/dataset.h"
+#include "engine/nn/model.h"
+
+using namespace nn;
+using namespace nn::compress;
+
+namespace {
+
+std::string specPath()
+{
+    const QByteArray root = qgetenv("NN_SOURCE_DIR");
+    return (root.isEmpty() ? std::string(".") : root.toStdString()) + "/assets/models/spiral-mlp.json";
+}
+
+const data::Split& spiral()
+{
+    static const data::Split split = data::splitDataset(data::makeSpiral({500, 0.1, 1, 2}), 0.15, 0.15, 1);
+    return split;
+}
+
+TrainConfig config()
+{
+    TrainConfig c;
+    c.epochs = 200;
+    c.batch = 10;
+    c.lr = 0.03f;
+    c.optimizer.kind = "adam";
+    c.stepEventEvery = 0;
+    return c;
+}
+
+// A spiral net trained for a few hundred steps (the same every time).
+Model trainedModel()
+{
+    Model model(ModelSpec::fromFile(specPath()), spiral().train.sampleShape, spiral().train.numClasses);
+    Trainer trainer(model, spiral(), config());
+    trainer.run();
+    return model;
+}
+
+PipelineOptions options()
+{
+    PipelineOptions o;
+    o.train = config();
+    o.retrainLr = 0.005f;
+    o.histogramBins = 21;
+    return o;
+}
+
+std::vector<StageResult> runPipeline(const std::string& text)
+{
+    Model model = trainedModel();
+    Pipeline p(model, spiral(), options());
+    return p.run(parsePipeline(text));
+}
+
+int64_t totalZeros(const StageResult& r)
+{
+    int64_t z = 0;
+    for (const auto& l : r.layers) z += l.zeros;
+    return z;
+}
+
+} // namespace
+
+class CompressPipeline : public QObject {
+    Q_OBJECT
+private slots:
+    void stagesKeepMasksAndSharing()
+    {
+        const auto results = runPipeline("prune:0.5,retrain:3,share:3,retrain:2,huffman");
+        QCOMPARE(int(results.size()), 6);
+        const QStringList kinds {"dense", "prune", "retrain", "share", "retrain", "huffman"};
+        for (int s = 0; s < 6; ++s) {
+            QCOMPARE(QString::fromStdString(results[size_t(s)].kind), kinds[s]);
+            QCOMPARE(results[size_t(s)].step, s);
+            QCOMPARE(int(results[size_t(s)].layers.size()), 3);
+            QVERIFY(results[size_t(s)].inferenceMs > 0);
+        }
+        QVERIFY2(results[0].testAccuracy > 0.8, qPrintable(QString::number(results[0].testAccuracy)));
+        QCOMPARE(results[0].ratio, 1.0);
+        for (size_t i = 0; i < 3; ++i) {
+            const LayerReport& dense = results[0].layers[i];
+            QCOMPARE(dense.zeros, int64_t(0));
+            for (size_t s = 1; s < 6; ++s) {
+                const LayerReport& l = results[s].layers[i];
+                QCOMPARE(l.sparsity, 0.5);  // exact, and kept by retraining and sharing
+                if (s >= 3) QVERIFY(l.distinctNonzero <= 8);
+                if (s >= 3) QCOMPARE(l.codebookBits, 3);
+            }
+        }
+        QVERIFY(results[2].layers[1].distinctNonzero > 8);
+        // The shared weights moved while retraining but stayed shared.
+        QVERIFY(results[4].testLoss != results[3].testLoss);
+        // Ratios grow with the compressing stages.
+        QVERIFY(results[1].ratio > 1.0);
+        QVERIFY(results[3].ratio > results[2].ratio);
+        // Huffman codes are never longer than the fixed-width streams they replace
+        // (on this tiny net its tables can still cost more than they save).
+        for (const LayerReport& l : results[5].layers) {
+            const uint64_t k = uint64_t(1) << l.codebookBits, fixedPart = l.bits.at("codebook") - 32 * (k - 1);
+            QVERIFY(l.bits.at("huffman") - 32 * (k - 1) - 8 * (k + 16) <= fixedPart);
+        }
+        QCOMPARE(results[5].bits.count("huffman"), size_t(1));
+        QCOMPARE(results[4].bits.count("huffman"), size_t(0));
+        QCOMPARE(results[5].accuracyChange, results[5].testAccuracy - results[0].testAccuracy);
+    }
+
+    void histogramsShareTheDenseAxes()
+    {
+        const auto results = runPipeline("prune:0.6,share:2");
+        for (size_t i = 0; i < 3; ++i) {
+            const Histogram& dense = results[0].layers[i].histogram;
+            QCOMPARE(int(dense.counts.size()), 21);
+            QVERIFY(dense.hi > 0);
+            QCOMPARE(dense.lo, -dense.hi);
+            for (const StageResult& r : results) {
+                const Histogram& h = r.layers[i].histogram;
+                QCOMPARE(h.lo, dense.lo);
+                QCOMPARE(h.hi, dense.hi);
+                uint64_t sum = 0;
+                for (uint32_t c : h.counts) sum += c;
+                QCOMPARE(int64_t(sum), r.layers[i].weights);
+                QCOMPARE(int64_t(h.zeros), r.layers[i].zeros);
+                QVERIFY(h.counts[10] >= h.zeros);  // zero is the middle bin
+            }
+            // Shared (2 bits): the nonzeros sit in at most 4 bins besides zero's.
+            int occupied = 0;
+            for (size_t b = 0; b < 21; ++b) occupied += b != 10 && results[2].layers[i].histogram.counts[b] > 0;
+            QVERIFY(occupied <= 4);
+        }
+    }
+
+    void huffmanTablesMatchTheBits()
+    {
+        const auto results = runPipeline("prune:0.7,share:3,huffman");
+        const StageResult& r = results.back();
+        for (const LayerReport& l : r.layers) {
+            QVERIFY(!l.huffmanIndices.empty());
+            QVERIFY(!l.huffmanGaps.empty());
+            uint64_t bits = 0;
+            std::set<std::string> codes;
+            for (const auto* table : {&l.huffmanIndices, &l.huffmanGaps}) {
+                for (const HuffmanRow& row : *table) {
+                    QVERIFY(row.count > 0);
+                    QVERIFY(!row.code.empty());
+                    bits += row.count * row.code.size();
+                }
+                // Prefix-free within a table.
+                for (const HuffmanRow& a : *table)
+                    for (const HuffmanRow& b : *table)
+                        if (a.symbol != b.symbol) QVERIFY(b.code.compare(0, a.code.size(), a.code) != 0);
+            }
+            const uint64_t k = uint64_t(1) << l.codebookBits;
+            QCOMPARE(l.bits.at("huffman"), bits + 32 * (k - 1) + 8 * (k + 16));  // centroids but the implied zero
+        }
+        for (size_t s = 0; s + 1 < results.size(); ++s)
+            for (const LayerReport& l : results[s].layers) QVERIFY(l.huffmanIndices.empty());
+    }
+
+    void progressAndStageCallbacks()
+    {
+        Model model = trainedModel();
+        Pipeline p(model, spiral(), options());
+        std::vector<int> stageSteps;
+        std::map<int, std::vector<double>> fractions;
+        const auto results = p.run(
+            parsePipeline("prune:0.5,retrain:4,share:2"),
+            [&](const StageResult& r) { stageSteps.push_back(r.step); },
+            [&](int step, double f, const std::string& message) {
+                QVERIFY(!message.empty());
+                fractions[step].push_back(f);
+            });
+        QCOMPARE(stageSteps, (std::vector<int> {0, 1, 2, 3}));
+        QVERIFY(fractions[2].size() > 20);  // per step of the retraining, not per stage
+        for (const auto& [step, fs] : fractions) {
+            for (size_t i = 1; i < fs.size(); ++i) QVERIFY(fs[i] >= fs[i - 1]);
+            QVERIFY(fs.front() >= 0.0);
+            QCOMPARE(fs.back(), 1.0);
+        }
+        QVERIFY(!p.cancelled());
+    }
+
+    void cancelStopsBetweenSteps()
+    {
+        Model model = trainedModel();
+        Pipeline p(model, spiral(), options());
+        int callsAfterCancel = 0;
+        const auto results = p.run(parsePipeline("prune:0.5,retrain:50,share:2,huffman"), {},
+                                   [&](int step, double f, const std::string&) {
+                                       if (p.cancelled()) ++callsAfterCancel;
+                                       if (step == 2 && f > 0.1) p.cancel();
+                                   });
+        QVERIFY(p.cancelled());
+        QCOMPARE(int(results.size()), 2);  // dense and prune; the retraining was cut short
+        QCOMPARE(callsAfterCancel, 0);
+        // The masks held up to the cancel.
+        for (const auto& prm : model.parameters())
+            if (prm.name.size() > 7 && prm.name.compare(prm.name.size() - 7, 7, ".weight") == 0) {
+                int64_t zeros = 0;
+                for (int64_t i = 0; i < prm.value.numel(); ++i) zeros += prm.value[i] == 0.0f;
+                QCOMPARE(zeros, prm.value.numel() / 2);
+            }
+    }
+
+    void globalPruneUsesOneThreshold()
+    {
+        const auto results = runPipeline("gprune:0.8");
+        int64_t weights = 0;
+        for (const auto& l : results[1].layers) weights += l.weights;
+        QCOMPARE(totalZeros(results[1]), int64_t(std::llround(0.8 * double(weights))));
+        // One threshold, so the layers end at different sparsities.
+        std::set<double> sparsities;
+        for (const auto& l : results[1].layers) sparsities.insert(l.sparsity);
+        QVERIFY(sparsities.size() > 1);
+    }
+
+    void denseSparseDenseReleasesTheMasks()
+    {
+        const auto results = runPipeline("prune:0.6,retrain:10,dsd:20");
+        QCOMPARE(int(results.size()), 4);
+        const StageResult& dsd = results[3];
+        QVERIFY(totalZeros(dsd) < totalZeros(results[2]) / 10);  // pruned weights grew back
+        QCOMPARE(dsd.bits.size(), size_t(1));  // dense only
+        QCOMPARE(dsd.ratio, 1.0);
+        QVERIFY2(dsd.testAccuracy >= results[1].testAccuracy && dsd.testAccuracy > 0.8,
+                 qPrintable(QString("%1 %2 %3 %4").arg(results[0].testAccuracy).arg(results[1].testAccuracy)
+                                .arg(results[2].testAccuracy).arg(dsd.testAccuracy)));
+    }
+
+    void jsonRoundTrip()
+    {
+        const auto results = runPipeline("prune:0.5,share:3,huffman");
+        for (const StageResult& r : results) {
+            const nlohmann::json j = toJson(r);
+            QCOMPARE(QString::fromStdString(toJson(stageFromJson(j)).dump()), QString::fromStdString(j.dump()));
+        }
+        const nlohmann::json j = toJson(results.back());
+        QCOMPARE(j["stage"].get<std::string>(), std::string("huffman"));
+        QVERIFY(j["layers"][0].contains("huffman_indices"));
+        QVERIFY(j["layers"][0]["histogram"]["counts"].size() == 21);
+        QVERIFY_THROWS_EXCEPTION(Error, stageFromJson(nlohmann::json {{"stage", "prune"}}));
+    }
+
+    void badInputRejected()
+    {
+        QVERIFY_THROWS_EXCEPTION(Error, parsePipeline("prune:0.5,dsd:1,huffman"));  // sharing released
+        QVERIFY_THROWS_EXCEPTION(Error, parsePipeline("gprune:1"));
+        QVERIFY_THROWS_EXCEPTION(Error, parsePipeline("dsd:0"));
+        QVERIFY_THROWS_EXCEPTION(Error, parsePipeline("squeeze:3"));
+        QVERIFY(!pipelineHelp().empty());
+        Model model = trainedModel();
+        data::Split noTest = spiral();
+        noTest.test = data::Dataset {};
+        QVERIFY_THROWS_EXCEPTION(Error, Pipeline(model, noTest, options()));
+        Pipeline p(model, spiral(), options());
+        p.run(parsePipeline("prune:0.1"));
+        QVERIFY_THROWS_EXCEPTION(Error, p.run(parsePipeline("prune:0.1")));  // runs once
+    }
+};
+
+QTEST_APPLESS_MAIN(CompressPipeline)
+#include "tst_compress_pipeline.moc"
