@@ -11,6 +11,7 @@
 
 #include "app/cli/args.h"
 #include "app/cli/commands.h"
+#include "app/cli/compress_sweep.h"
 #include "app/cli/data_options.h"
 #include "app/cli/json_out.h"
 #include "engine/backend/kernel.h"
@@ -34,6 +35,7 @@ std::string indented(const std::string& lines, int spaces)
 std::string help()
 {
     return "usage: nnstudio-cli compress --model MODEL.nnm|SPEC.json --data NAME|FILE.csv --pipeline STAGES [options]\n"
+           "       nnstudio-cli compress --model ... --data ... --sensitivity | --bits-sweep share|fixed [options]\n"
            "  --pipeline    comma-separated stages, run in order, e.g. \"prune:0.9,retrain:2,share:5,retrain:1,huffman\"\n"
            + indented(nn::compress::pipelineHelp(), 16)
            + "  --model       a trained model file, or a model spec trained first for --epochs-pretrain epochs\n"
@@ -44,6 +46,8 @@ std::string help()
              "                as for 'train' (the same seed gives the same test split)\n"
              "  --out MODEL.nnm  save the compressed model (its weights as f32, pruned zeros and shared values)\n"
              "  --json        one JSON object per stage (the dense model first); the last has \"final\": true\n"
+           + kSweepHelp
+           + "  --sensitivity-retrain and the pipeline's retrain stages use --batch, --retrain-lr, --optimizer ...\n"
              "Bits count every .weight tensor in each format plus every other parameter (biases) as f32;\n"
              "\"ratio\" is dense f32 bits / the smallest format's bits. \"inference_ms\" is one pass over the\n"
              "test set on the dense kernels: pruned and shared weights still cost dense FLOPs there.\n";
@@ -70,17 +74,30 @@ void printStage(const nn::compress::StageResult& r)
 
 int compress(const std::vector<std::string>& argv)
 {
-    const Args args(argv, {"json", "help"});
+    const Args args(argv, {"json", "help", "sensitivity"});
     if (args.has("help")) {
         std::cout << help();
         return 0;
     }
     std::set<std::string> known {"model", "data", "pipeline", "epochs-pretrain", "batch", "lr", "retrain-lr",
-                                 "optimizer", "momentum", "weight-decay", "seed", "threads", "out", "json", "help"};
+                                 "optimizer", "momentum", "weight-decay", "seed", "threads", "out", "json", "help",
+                                 "sensitivity", "sensitivity-retrain", "bits-sweep", "layer-type"};
     for (const char* name : kDataOptionNames) known.insert(name);
     args.allowOnly(known);
     const bool json = args.has("json");
-    const std::vector<nn::compress::StageSpec> stages = nn::compress::parsePipeline(args.required("pipeline"));
+    const bool sweep = wantsSweep(args);
+    if (sweep && args.has("pipeline"))
+        throw nn::Error("--sensitivity and --bits-sweep run on the dense model instead of a pipeline: drop --pipeline "
+                        "(or run them apart)");
+    if (!sweep && (args.has("sensitivity-retrain") || args.has("layer-type")))
+        throw nn::Error(std::string("--") + (args.has("layer-type") ? "layer-type" : "sensitivity-retrain")
+                        + " sets up a sweep: add --" + (args.has("layer-type") ? "bits-sweep share|fixed" : "sensitivity"));
+    if (args.has("bits-sweep") && args.str("bits-sweep") != "share" && args.str("bits-sweep") != "fixed")
+        throw nn::Error("--bits-sweep " + args.str("bits-sweep") + ": give share (k-means, 8 -> 1 bits) or fixed "
+                        "(fixed point, 16 -> 2 bits)");
+    if (sweep && args.has("out")) throw nn::Error("--out saves a pipeline's model; a sweep leaves the model as it was");
+    const std::vector<nn::compress::StageSpec> stages =
+        sweep ? std::vector<nn::compress::StageSpec> {} : nn::compress::parsePipeline(args.required("pipeline"));
     const std::string modelPath = args.required("model");
     const std::string dataName = args.required("data");
     nn::cpu::setThreads(args.integer("threads", 1, 0, 1024));
@@ -126,6 +143,11 @@ int compress(const std::vector<std::string>& argv)
         if (trainer.result().status == nn::TrainStatus::Diverged)
             throw nn::Error("pretraining diverged: " + trainer.result().message);
         pretrainAccuracy = trainer.result().testAccuracy;
+    }
+
+    if (sweep) {
+        runSweeps(args, model, data, config, retrainLr, json);
+        return 0;
     }
 
     nn::compress::PipelineOptions options;

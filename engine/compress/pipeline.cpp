@@ -9,6 +9,7 @@
 #include <cmath>
 
 #include "engine/compress/compressed_layer.h"
+#include "engine/compress/retrain.h"
 #include "engine/core/error.h"
 #include "engine/io/inference.h"
 
@@ -85,34 +86,11 @@ bool Pipeline::State::retrain(int step, const StageSpec& spec, const std::atomic
     c.epochs = int(spec.value);
     c.lr = options.retrainLr;
     c.seed = options.train.seed + uint64_t(step);  // fresh shuffles per stage
-    c.patience = 0;  // an early stop would restore the "best" weights, undoing masks and sharing
-    c.stepEventEvery = 0;
-    std::vector<Tensor> params, buffers;
-    for (const auto& p : model.parameters()) params.push_back(p.value.clone());
-    for (const auto& b : model.buffers()) buffers.push_back(b.value.clone());
-    Trainer trainer(model, data, c);  // initialises the weights: put the current ones back
-    trainer.restore({0, 0, params, buffers, {}});
-    trainer.afterUpdate = keepCompressed(layers);
-    const int64_t perEpoch = int64_t((data.train.size() + size_t(c.batch) - 1) / size_t(c.batch));
-    const double total = double(perEpoch) * c.epochs;
-    int64_t done = 0;
-    double reported = 0;
-    while (trainer.step()) {
-        ++done;
-        if (cancelled) return false;  // between steps; the trainer's own test pass is skipped
-        const double f = double(done) / total;
-        if (progress && f - reported >= 0.005) {
-            reported = f;
-            progress(step, std::min(f, 1.0),
-                     spec.text + ": epoch " + std::to_string(std::min<int64_t>(done / perEpoch + 1, c.epochs)) + "/"
-                         + std::to_string(c.epochs));
-        }
-    }
-    if (trainer.result().status == TrainStatus::Diverged)
-        throw Error("stage " + std::to_string(step) + " '" + spec.text + "': retraining diverged: "
-                    + trainer.result().message);
-    if (cancelled) return false;
-    return true;
+    auto onProgress = [&](double f, int epoch) {
+        if (progress) progress(step, f, spec.text + ": epoch " + std::to_string(epoch) + "/" + std::to_string(c.epochs));
+    };
+    return retrainModel(model, data, c, [this](const Trainer&) { return keepCompressed(layers); }, onProgress,
+                        &cancelled, "stage " + std::to_string(step) + " '" + spec.text + "'");
 }
 
 void Pipeline::State::share(int step, const StageSpec& spec, const ProgressFn& progress)

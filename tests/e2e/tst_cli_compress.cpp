@@ -10,6 +10,7 @@
 #include <QJsonObject>
 #include <QTemporaryDir>
 
+#include <cmath>
 #include <set>
 
 #include "engine/io/model_file.h"
@@ -159,6 +160,53 @@ private slots:
             QCOMPARE(layer.value("sparsity").toDouble(), 0.5);
         }
         QVERIFY(lines[3].value("bits").toObject().contains("codebook"));
+    }
+
+    void sensitivitySweep()
+    {
+        QStringList args = compressArgs("");
+        args.removeAt(args.indexOf("--pipeline") + 1);
+        args.removeAll("--pipeline");
+        QString error;
+        const QList<QJsonObject> lines = runPipeline(args << "--sensitivity" << "--sensitivity-retrain" << "1", &error);
+        QVERIFY2(error.isEmpty(), qPrintable(error));
+        QCOMPARE(lines.size(), 3 * 11 * 2 + 1);  // 3 layers x 11 ratios x (plain, retrained), final
+        const double dense = lines.last().value("dense_test_accuracy").toDouble();
+        QCOMPARE(lines.last().value("points").toInt(), 66);
+        for (int i = 0; i < 66; ++i) {
+            const QJsonObject p = lines[i];
+            QCOMPARE(p.value("retrained").toBool(), i % 2 == 1);
+            QVERIFY(p.value("accuracy").isDouble());
+            QCOMPARE(p.value("method").toString(), QString("prune"));
+        }
+        QCOMPARE(lines[0].value("layer").toString(), QString("h1.weight"));
+        QCOMPARE(lines[0].value("ratio").toDouble(), 0.0);
+        QCOMPARE(lines[0].value("accuracy").toDouble(), dense);  // ratio 0: the dense model
+        QCOMPARE(lines[21].value("ratio").toDouble(), 0.95);
+        QCOMPARE(lines[22].value("layer").toString(), QString("h2.weight"));
+        // The weights are put back between points: every layer's ratio 0 is the dense model.
+        QCOMPARE(lines[22].value("accuracy").toDouble(), dense);
+        QCOMPARE(lines[44].value("accuracy").toDouble(), dense);
+    }
+
+    void bitsSweep()
+    {
+        QStringList args = compressArgs("");
+        args.removeAt(args.indexOf("--pipeline") + 1);
+        args.removeAll("--pipeline");
+        QString error;
+        const QList<QJsonObject> lines = runPipeline(args << "--bits-sweep" << "share", &error);
+        QVERIFY2(error.isEmpty(), qPrintable(error));
+        QCOMPARE(lines.size(), 9);
+        for (int i = 0; i < 8; ++i) {
+            QCOMPARE(lines[i].value("bits").toInt(), 8 - i);
+            QCOMPARE(lines[i].value("layer").toString(), QString("all"));
+        }
+        QVERIFY(std::abs(lines[0].value("accuracy").toDouble() - lines.last().value("dense_test_accuracy").toDouble())
+                <= 0.02);
+        const Result both = run(compressArgs("prune:0.5") << "--sensitivity");
+        QCOMPARE(both.exitCode, 1);
+        QVERIFY(both.err.contains("drop --pipeline"));
     }
 
     void badPipelineRejected_data()

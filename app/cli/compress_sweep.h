@@ -1,0 +1,20 @@
+#pragma once
+// `nnstudio-cli compress --sensitivity / --bits-sweep`: the sweeps of
+// engine/compress/sweeps.h over the loaded (or pretrained) model, one line per
+// point (JSON with --json), then a final line.
+#include <string>
+
+#include "app/cli/args.h"
+#include "engine/data/dataset.h"
+#include "engine/nn/model.h"
+#include "engine/train/trainer.h"
+
+namespace cli {
+
+extern const char* const kSweepHelp;  // the help lines of the options below
+bool wantsSweep(const Args& args);
+// Runs the sweeps asked for; the model is put back afterwards.
+void runSweeps(const Args& args, nn::Model& model, const nn::data::Split& data, const nn::TrainConfig& config,
+               float retrainLr, bool json);
+
+} // namespace cli
