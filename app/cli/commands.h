@@ -14,5 +14,6 @@ int predict(const std::vector<std::string>& args);
 int eval(const std::vector<std::string>& args);
 int exportModel(const std::vector<std::string>& args);
 int compress(const std::vector<std::string>& args);  // Deep Compression pipeline: prune, retrain, share, huffman
+int distill(const std::vector<std::string>& args);   // a small student trained on a teacher's soft labels
 
 } // namespace cli

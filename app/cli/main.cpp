@@ -20,6 +20,8 @@ void usage(std::ostream& out)
            "  eval --model MODEL.nnm --data NAME|FILE.csv [--json]  loss and accuracy on a data set\n"
            "  export --model MODEL.nnm --onnx FILE.onnx   ONNX for other runtimes (checked before writing)\n"
            "  compress --model MODEL.nnm|SPEC.json --data NAME --pipeline \"prune:0.9,retrain:2,share:5,huffman\" [--json]\n"
+           "  distill --teacher MODEL.nnm --student SPEC.json --data NAME [--temperature T --alpha A\n"
+           "          --epochs N --out STUDENT.nnm --json]   train a small model on a teacher's soft labels\n"
            "  runs list|show RUN|compare RUN RUN|export-csv RUN [--store FILE --json]   the run history\n"
            "  devices [--json]   the CPU and its measured peak GFLOP/s and memory bandwidth\n"
            "Run 'nnstudio-cli COMMAND --help' for a command's options.\n";
@@ -44,6 +46,7 @@ int main(int argc, char** argv)
         if (command == "eval") return cli::eval(args);
         if (command == "export") return cli::exportModel(args);
         if (command == "compress") return cli::compress(args);
+        if (command == "distill") return cli::distill(args);
         std::cerr << "nnstudio-cli: unknown command '" << command << "'\n";
         usage(std::cerr);
         return 2;
