@@ -3,8 +3,10 @@
 // accuracy, storage in bits by format) and saves the compressed model.
 #include <chrono>
 #include <cmath>
+#include <filesystem>
 #include <iomanip>
 #include <iostream>
+#include <memory>
 #include <optional>
 #include <set>
 #include <sstream>
@@ -14,10 +16,12 @@
 #include "app/cli/compress_sweep.h"
 #include "app/cli/data_options.h"
 #include "app/cli/json_out.h"
+#include "app/cli/train_store.h"
 #include "engine/backend/kernel.h"
 #include "engine/compress/pipeline.h"
 #include "engine/core/error.h"
 #include "engine/io/model_file.h"
+#include "engine/store/run_store.h"
 #include "engine/train/trainer.h"
 
 namespace cli {
@@ -46,6 +50,9 @@ std::string help()
              "                as for 'train' (the same seed gives the same test split)\n"
              "  --out MODEL.nnm  save the compressed model (its weights as f32, pruned zeros and shared values)\n"
              "  --json        one JSON object per stage (the dense model first); the last has \"final\": true\n"
+           + "  --store FILE  keep the pipeline in a run history as a run (its settings: the pipeline and\n"
+             "                options) with one record per stage; 'nnstudio-cli runs show RUN' prints them\n"
+             "  --run-name NAME  the run's name there (default: model, data and pipeline)\n"
            + kSweepHelp
            + "  --sensitivity-retrain and the pipeline's retrain stages use --batch, --retrain-lr, --optimizer ...\n"
              "Bits count every .weight tensor in each format plus every other parameter (biases) as f32;\n"
@@ -81,7 +88,7 @@ int compress(const std::vector<std::string>& argv)
     }
     std::set<std::string> known {"model", "data", "pipeline", "epochs-pretrain", "batch", "lr", "retrain-lr",
                                  "optimizer", "momentum", "weight-decay", "seed", "threads", "out", "json", "help",
-                                 "sensitivity", "sensitivity-retrain", "bits-sweep", "layer-type"};
+                                 "sensitivity", "sensitivity-retrain", "bits-sweep", "layer-type", "store", "run-name"};
     for (const char* name : kDataOptionNames) known.insert(name);
     args.allowOnly(known);
     const bool json = args.has("json");
@@ -96,6 +103,8 @@ int compress(const std::vector<std::string>& argv)
         throw nn::Error("--bits-sweep " + args.str("bits-sweep") + ": give share (k-means, 8 -> 1 bits) or fixed "
                         "(fixed point, 16 -> 2 bits)");
     if (sweep && args.has("out")) throw nn::Error("--out saves a pipeline's model; a sweep leaves the model as it was");
+    if (sweep && args.has("store")) throw nn::Error("--store keeps a pipeline's stages; a sweep is not recorded: drop --store");
+    if (args.has("run-name") && !args.has("store")) throw nn::Error("--run-name needs --store FILE (the run history to record in)");
     const std::vector<nn::compress::StageSpec> stages =
         sweep ? std::vector<nn::compress::StageSpec> {} : nn::compress::parsePipeline(args.required("pipeline"));
     const std::string modelPath = args.required("model");
@@ -129,7 +138,8 @@ int compress(const std::vector<std::string>& argv)
     config.seed = uint64_t(args.integer("seed", defaultSeed, 0, 2147483647));
     const float retrainLr = float(args.number("retrain-lr", config.lr, 1e-12, 1e6));
 
-    const nn::data::Split data = nn::data::loadSource(dataName, dataSourceOptions(args, config.seed));
+    const nn::data::SourceOptions source = dataSourceOptions(args, config.seed);
+    const nn::data::Split data = nn::data::loadSource(dataName, source);
     std::optional<nn::Model> specModel;
     if (isSpec) specModel.emplace(nn::ModelSpec::fromFile(modelPath), data.train.sampleShape, data.train.numClasses);
     nn::Model& model = isSpec ? *specModel : loaded->model;
@@ -154,15 +164,53 @@ int compress(const std::vector<std::string>& argv)
     options.train = config;
     options.retrainLr = retrainLr;
     nn::compress::Pipeline pipeline(model, data, options);
-    nlohmann::json last;
-    const auto results = pipeline.run(stages, [&](const nn::compress::StageResult& r) {
-        last = nn::compress::toJson(r);
-        if (r.step == 0 && isSpec) last["pretrain_test_accuracy"] = num(pretrainAccuracy);
-        if (json)
-            emit(last);
+
+    std::unique_ptr<nn::store::RunStore> store;
+    int64_t runId = 0;
+    if (args.has("store")) {
+        store = std::make_unique<nn::store::RunStore>(args.str("store"));
+        nn::store::NewRun run;
+        run.spec = model.spec().toJson();
+        run.hyper = nn::store::hyperparametersJson(config);
+        run.hyper.erase("epochs");
+        run.hyper["command"] = "compress";
+        run.hyper["pipeline"] = args.str("pipeline");
+        run.hyper["retrain_lr"] = args.has("retrain-lr") ? nlohmann::json(args.number("retrain-lr", 0.01, 1e-12, 1e6))
+                                                        : run.hyper["lr"];
+        if (isSpec)
+            run.hyper["epochs_pretrain"] = args.integer("epochs-pretrain", 10, 1, 100000);
         else
-            printStage(r);
-    });
+            run.hyper["model_file"] = modelPath;
+        run.dataset = dataName;
+        run.datasetParams = sourceJson(source);
+        run.seed = config.seed;
+        run.name = args.str("run-name", model.spec().name + " on " + std::filesystem::path(dataName).filename().string()
+                                            + ": " + args.str("pipeline"));
+        if (run.name.empty()) throw nn::Error("--run-name cannot be empty");
+        runId = store->createRun(run);
+    }
+
+    nlohmann::json last;
+    std::vector<nn::compress::StageResult> results;
+    try {
+        results = pipeline.run(stages, [&](const nn::compress::StageResult& r) {
+            last = nn::compress::toJson(r);
+            if (r.step == 0 && isSpec) last["pretrain_test_accuracy"] = num(pretrainAccuracy);
+            if (store) store->addStage(runId, last);
+            if (json)
+                emit(last);
+            else
+                printStage(r);
+        });
+    } catch (const nn::Error& e) {
+        if (store) {
+            const std::string why = e.what();
+            store->finishRun(runId, why.find("diverged") != std::string::npos ? "diverged" : "interrupted", why,
+                             seconds());
+        }
+        throw;
+    }
+    if (store) store->finishRun(runId, "completed", "", seconds());
     const double denseAccuracy = results.front().testAccuracy;
 
     nlohmann::json final = last;
@@ -171,6 +219,10 @@ int compress(const std::vector<std::string>& argv)
     final["dense_test_accuracy"] = num(denseAccuracy);
     final["dense_inference_ms"] = results.front().inferenceMs;
     final["total_seconds"] = seconds();  // pretraining included
+    if (store) {
+        final["run_id"] = runId;
+        final["store"] = store->path();
+    }
     if (args.has("out")) {
         nn::io::ModelFileExtras extras;
         extras.classNames = data.train.classNames;

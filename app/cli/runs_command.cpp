@@ -29,7 +29,8 @@ const char* kHelp =
     "usage: nnstudio-cli runs SUBCOMMAND [options]\n"
     "  list                 every run, newest first (id, name, status, model, data, epochs,\n"
     "                       best accuracy, device, training time, date, parent)\n"
-    "  show RUN             one run: settings, model, snapshots, branches, per-epoch metrics\n"
+    "  show RUN             one run: settings, model, snapshots, branches, per-epoch metrics,\n"
+    "                       compression stages (compress --store)\n"
     "  compare RUN RUN      settings side by side (differences marked), final metrics, and\n"
     "                       the architecture diff (layers added, removed, changed)\n"
     "  export-csv RUN       per-epoch metrics as CSV [--out FILE (default: stdout)]\n"
@@ -158,6 +159,7 @@ int show(const st::RunStore& store, const std::string& ref, bool asJson)
     const auto snaps = store.snapshots(r.id);
     const auto kids = store.children(r.id);
     const auto times = store.timings(r.id);
+    const auto stages = store.stages(r.id);
     if (asJson) {
         for (const auto& m : epochs) emit(epochJson(m));
         json j = runJson(r);
@@ -172,6 +174,10 @@ int show(const st::RunStore& store, const std::string& ref, bool asJson)
         for (const auto& t : times)
             j["timings"].push_back({{"name", t.name}, {"seconds", t.seconds}, {"calls", t.calls}, {"flops", t.flops},
                                     {"bytes", t.bytes}});
+        if (!stages.empty()) {
+            j["stages"] = json::array();
+            for (const auto& st : stages) j["stages"].push_back(st.record);
+        }
         emit({{"final", true}, {"run", j}});
         return 0;
     }
@@ -195,6 +201,16 @@ int show(const st::RunStore& store, const std::string& ref, bool asJson)
     if (snaps.empty()) std::cout << " none";
     for (const auto& s : snaps) std::cout << " step " << s.step << " (epoch " << s.epoch << ")";
     std::cout << "\n";
+    if (!stages.empty()) {
+        std::cout << "\n  compression stages\n  " << std::setw(4) << "step" << "  " << std::left << std::setw(16)
+                  << "stage" << std::right << std::setw(10) << "test_acc" << std::setw(12) << "KiB" << std::setw(9)
+                  << "ratio" << "  format\n";
+        for (const auto& st : stages)
+            std::cout << "  " << std::setw(4) << st.step << "  " << std::left << std::setw(16) << st.text << std::right
+                      << std::setw(10) << fixed(st.testAccuracy, 4) << std::setw(12) << fixed(double(st.bits) / 8192.0, 1)
+                      << std::setw(8) << fixed(st.ratio, 1) << "x  " << st.record.value("best_format", std::string())
+                      << '\n';
+    }
     if (!epochs.empty()) {
         std::cout << "\n  " << std::setw(6) << "epoch" << std::setw(9) << "step" << std::setw(12) << "train_loss"
                   << std::setw(11) << "train_acc" << std::setw(11) << "val_loss" << std::setw(9) << "val_acc" << '\n';

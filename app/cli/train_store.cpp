@@ -21,17 +21,6 @@ const char* const kStoreHelp =
 
 namespace {
 
-nlohmann::json sourceJson(const nn::data::SourceOptions& s)
-{
-    return {{"points", s.twoD.points},
-            {"noise", s.twoD.noise},
-            {"classes", s.twoD.classes},
-            {"val_fraction", s.validationFraction},
-            {"test_fraction", s.testFraction},
-            {"limit", s.limit},
-            {"label", s.csv.labelColumn}};
-}
-
 template <class T> T from(const nlohmann::json& j, const char* key, T fallback)
 {
     if (!j.is_object() || !j.contains(key) || j[key].is_null()) return fallback;
@@ -43,6 +32,17 @@ template <class T> T from(const nlohmann::json& j, const char* key, T fallback)
 }
 
 } // namespace
+
+nlohmann::json sourceJson(const nn::data::SourceOptions& s)
+{
+    return {{"points", s.twoD.points},
+            {"noise", s.twoD.noise},
+            {"classes", s.twoD.classes},
+            {"val_fraction", s.validationFraction},
+            {"test_fraction", s.testFraction},
+            {"limit", s.limit},
+            {"label", s.csv.labelColumn}};
+}
 
 std::optional<Branch> loadBranch(const Args& args)
 {

@@ -25,6 +25,9 @@ namespace cli {
 
 extern const char* const kStoreHelp;  // the help lines of the options below
 
+// The data options as a run records them (its dataset_params).
+nlohmann::json sourceJson(const nn::data::SourceOptions& s);
+
 struct Branch {
     nn::store::RunInfo parent;
     int64_t step = 0;

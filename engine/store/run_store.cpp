@@ -17,6 +17,7 @@
 #include <sstream>
 
 #include "engine/core/error.h"
+#include "engine/store/schema.h"
 #include "engine/store/sqlite.h"
 
 namespace nn::store {
@@ -28,76 +29,6 @@ namespace {
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 // quick_check reads every page: done on open (read-write) for files up to this size.
 constexpr uintmax_t kQuickCheckLimit = uintmax_t(256) << 20;
-
-// The schema as version 1 of NN Studio wrote it. A new file is created at v1 and
-// migrated like any old one, so every migration runs on every fresh file.
-const char* kSchemaV1 = R"sql(
-CREATE TABLE runs(
-  id INTEGER PRIMARY KEY,
-  name TEXT NOT NULL,
-  created REAL NOT NULL,
-  model_name TEXT NOT NULL DEFAULT '',
-  spec TEXT NOT NULL,
-  hyper TEXT NOT NULL,
-  dataset TEXT NOT NULL,
-  dataset_params TEXT NOT NULL DEFAULT '{}',
-  seed INTEGER NOT NULL,
-  device TEXT NOT NULL,
-  status TEXT NOT NULL,
-  message TEXT NOT NULL DEFAULT '',
-  parent_id INTEGER REFERENCES runs(id) ON DELETE SET NULL,
-  parent_step INTEGER);
-CREATE INDEX runs_parent ON runs(parent_id);
-CREATE TABLE epoch_metrics(
-  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
-  epoch INTEGER NOT NULL, step INTEGER NOT NULL,
-  train_loss REAL, train_accuracy REAL, val_loss REAL, val_accuracy REAL, lr REAL, seconds REAL,
-  PRIMARY KEY(run_id, epoch)) WITHOUT ROWID;
-CREATE TABLE step_metrics(
-  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
-  step INTEGER NOT NULL, epoch INTEGER NOT NULL, loss REAL, lr REAL,
-  PRIMARY KEY(run_id, step)) WITHOUT ROWID;
-CREATE TABLE snapshots(
-  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
-  step INTEGER NOT NULL, epoch INTEGER NOT NULL, has_optimizer INTEGER NOT NULL, data BLOB NOT NULL,
-  PRIMARY KEY(run_id, step));
-CREATE TABLE timings(
-  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
-  name TEXT NOT NULL, seconds REAL NOT NULL, calls INTEGER NOT NULL DEFAULT 0,
-  flops REAL NOT NULL DEFAULT 0, bytes REAL NOT NULL DEFAULT 0,
-  PRIMARY KEY(run_id, name));
-)sql";
-
-// v1 -> v2: notes; the writer's identity (to tell a crashed run from a live one);
-// per-run summary columns so listing 10k runs reads one table; an index by date.
-// v1 could not tell a dead writer from a live one, so its "running" runs are
-// interrupted.
-const char* kMigrateV1toV2 = R"sql(
-ALTER TABLE runs ADD COLUMN notes TEXT NOT NULL DEFAULT '';
-ALTER TABLE runs ADD COLUMN owner TEXT NOT NULL DEFAULT '';
-ALTER TABLE runs ADD COLUMN ended REAL;
-ALTER TABLE runs ADD COLUMN epochs INTEGER NOT NULL DEFAULT 0;
-ALTER TABLE runs ADD COLUMN steps INTEGER NOT NULL DEFAULT 0;
-ALTER TABLE runs ADD COLUMN best_accuracy REAL;
-ALTER TABLE runs ADD COLUMN seconds REAL NOT NULL DEFAULT 0;
-UPDATE runs SET
-  epochs = COALESCE((SELECT MAX(epoch) FROM epoch_metrics e WHERE e.run_id = runs.id), 0),
-  steps = MAX(COALESCE((SELECT MAX(step) FROM step_metrics s WHERE s.run_id = runs.id), 0),
-              COALESCE((SELECT MAX(step) FROM epoch_metrics e WHERE e.run_id = runs.id), 0)),
-  best_accuracy = (SELECT MAX(COALESCE(val_accuracy, train_accuracy)) FROM epoch_metrics e WHERE e.run_id = runs.id),
-  seconds = COALESCE((SELECT MAX(seconds) FROM epoch_metrics e WHERE e.run_id = runs.id), 0);
-UPDATE runs SET status = 'interrupted',
-  message = 'the run was still marked running when this file was upgraded; its writer had ended'
-  WHERE status = 'running';
-CREATE INDEX runs_created ON runs(created);
-)sql";
-
-struct Migration {
-    int to;
-    const char* sql;
-};
-const Migration kMigrations[] = {{2, kMigrateV1toV2}};
-static_assert(sizeof kMigrations / sizeof kMigrations[0] == kSchemaVersion - 1, "one migration per schema version");
 
 const char* kInterruptedMessage =
     "the process training it ended without finishing it (killed or crashed); every metric committed before is kept";
@@ -284,7 +215,7 @@ void RunStore::initialise()
     // Another process may have created it meanwhile: the version is read inside the lock.
     const int64_t version = db_->scalar("PRAGMA user_version");
     if (version == 0) {
-        db_->exec(kSchemaV1);
+        db_->exec(schema::kV1);
         db_->exec("PRAGMA application_id=" + std::to_string(kApplicationId));
         db_->exec("PRAGMA user_version=1");
     }
@@ -294,9 +225,12 @@ void RunStore::initialise()
 
 void RunStore::migrate(int from)
 {
+    if (schema::migrations().back().to != kSchemaVersion)
+        throw Error("this build's run store schema is inconsistent: its last migration is not version "
+                    + std::to_string(kSchemaVersion));
     sql::Transaction tx(*db_);
     int version = int(db_->scalar("PRAGMA user_version"));
-    for (const auto& m : kMigrations) {
+    for (const auto& m : schema::migrations()) {
         if (m.to <= version) continue;
         db_->exec(m.sql);
         db_->exec("PRAGMA user_version=" + std::to_string(m.to));

@@ -3,7 +3,9 @@
 //
 // - WAL journal, foreign keys on, every write in its own transaction.
 // - Schema versioned with PRAGMA user_version; older files are migrated on open
-//   (v1 -> v2 adds notes, the writer's identity and per-run summary columns).
+//   (v1 -> v2 adds notes, the writer's identity and per-run summary columns; v2 ->
+//   v3 the compression stages). The schema and migrations are in schema.cpp; the
+//   stage queries in run_store_stages.cpp.
 // - PRAGMA application_id marks the file as ours. A file that is not SQLite, is
 //   another program's database, is newer than this build or is damaged is refused
 //   with a message naming the file and the fix, and is never written to.
@@ -31,7 +33,7 @@ namespace sql {
 class Db;
 }
 
-inline constexpr int kSchemaVersion = 2;
+inline constexpr int kSchemaVersion = 3;
 inline constexpr int32_t kApplicationId = 0x4E4E5354;  // "NNST"
 
 // The statuses a run can have. "running" only while its writer lives.
@@ -67,6 +69,17 @@ struct RunInfo {
     // Filled by run(), empty in list():
     nlohmann::json spec, hyper, datasetParams;
     RunInfo();
+};
+
+// One stage of a compression pipeline kept with its run: the columns a listing
+// needs and the whole report (compress::toJson(StageResult), which
+// compress::stageFromJson reads back).
+struct StageRecord {
+    int step = 0;
+    std::string kind, text;
+    double testAccuracy = 0, ratio = 1;
+    int64_t bits = 0;  // in the stage's best format
+    nlohmann::json record;
 };
 
 struct SnapshotInfo {
@@ -112,6 +125,10 @@ public:
                     double seconds = -1);
     void addSnapshot(int64_t id, const TrainerCheckpoint& c);
     void addTimings(int64_t id, const std::vector<Timing>& timings);
+    // A compression stage report (needs "step", "stage", "text", "test_accuracy",
+    // "ratio", "bits" and "best_format"); a second one at the same step replaces it.
+    // Throws nn::Error naming the missing key.
+    void addStage(int64_t id, const nlohmann::json& stage);
 
     // ---- reading -------------------------------------------------------------------
     std::vector<RunInfo> list() const;  // summaries (no spec/hyper), newest first
@@ -125,6 +142,7 @@ public:
     TrainerCheckpoint loadSnapshot(int64_t id, int64_t step) const;  // throws listing the steps there are
     std::vector<Timing> timings(int64_t id) const;
     std::vector<int64_t> children(int64_t id) const;
+    std::vector<StageRecord> stages(int64_t id) const;  // by step
     std::string integrityCheck() const;  // "ok" or SQLite's findings
     int64_t runCount() const;
 

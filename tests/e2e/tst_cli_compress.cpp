@@ -209,6 +209,38 @@ private slots:
         QVERIFY(both.err.contains("drop --pipeline"));
     }
 
+    void storedWithItsRun()
+    {
+        QTemporaryDir dir;
+        const QString db = dir.filePath("history.sqlite");
+        QString error;
+        const QList<QJsonObject> lines =
+            runPipeline(compressArgs("prune:0.5,share:3,huffman") << "--store" << db << "--run-name" << "squeezed", &error);
+        QVERIFY2(error.isEmpty(), qPrintable(error));
+        QCOMPARE(lines.size(), 5);
+        const int runId = lines.last().value("run_id").toInt();
+        QVERIFY(runId > 0);
+
+        const Result shown = run({"runs", "--store", db, "show", "squeezed", "--json"});
+        QCOMPARE(shown.exitCode, 0);
+        const QJsonObject r = QJsonDocument::fromJson(shown.out.trimmed().split('\n').last().toUtf8())
+                                  .object().value("run").toObject();
+        QCOMPARE(r.value("status").toString(), QString("completed"));
+        QCOMPARE(r.value("hyperparameters").toObject().value("pipeline").toString(), QString("prune:0.5,share:3,huffman"));
+        const QJsonArray stages = r.value("stages").toArray();
+        QCOMPARE(stages.size(), 4);  // dense and three stages, each the line printed
+        for (int i = 0; i < 4; ++i) {
+            QCOMPARE(stages[i].toObject().value("step").toInt(), i);
+            QCOMPARE(stages[i].toObject().value("ratio").toDouble(), lines[i].value("ratio").toDouble());
+            QCOMPARE(stages[i].toObject().value("layers").toArray().size(), 3);
+        }
+        QVERIFY(stages[3].toObject().value("layers").toArray()[0].toObject().contains("huffman_indices"));
+
+        const Result text = run({"runs", "--store", db, "show", QString::number(runId)});
+        QCOMPARE(text.exitCode, 0);
+        QVERIFY2(text.out.contains("compression stages") && text.out.contains("share:3"), qPrintable(text.out));
+    }
+
     void badPipelineRejected_data()
     {
         QTest::addColumn<QString>("pipeline");

@@ -1,5 +1,6 @@
-// The run store's file handling: a new file's schema and pragmas, the v1 -> v2
-// migration of a file built by hand as version 1 wrote it, refusing files that are
+// The run store's file handling: a new file's schema and pragmas, the migrations
+// of files built by hand as versions 1 and 2 wrote them, compression stages kept
+// with their run, refusing files that are
 // not ours / newer / damaged without changing a byte, transactions, branch links,
 // and runs left "running" by a dead process coming back as interrupted.
 #include <QtTest/QtTest>
@@ -14,6 +15,7 @@
 
 #include <cmath>
 
+#include "engine/compress/pipeline.h"
 #include "engine/core/error.h"
 #include "engine/store/run_store.h"
 #include "engine/store/sqlite.h"
@@ -61,6 +63,54 @@ INSERT INTO epoch_metrics VALUES (1, 1, 35, 0.9, 0.50, 0.95, 0.55, 0.03, 0.1),
                                  (1, 3, 105, 0.3, 0.90, 0.40, 0.83, 0.03, 0.3);
 INSERT INTO step_metrics VALUES (1, 10, 0, 1.0, 0.03), (1, 110, 3, 0.2, 0.03);
 )sql";
+
+// What version 2 added (kept here for the same reason).
+const char* kV1toV2 = R"sql(
+ALTER TABLE runs ADD COLUMN notes TEXT NOT NULL DEFAULT '';
+ALTER TABLE runs ADD COLUMN owner TEXT NOT NULL DEFAULT '';
+ALTER TABLE runs ADD COLUMN ended REAL;
+ALTER TABLE runs ADD COLUMN epochs INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE runs ADD COLUMN steps INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE runs ADD COLUMN best_accuracy REAL;
+ALTER TABLE runs ADD COLUMN seconds REAL NOT NULL DEFAULT 0;
+UPDATE runs SET status = 'interrupted' WHERE status = 'running';
+CREATE INDEX runs_created ON runs(created);
+PRAGMA user_version = 2;
+)sql";
+
+// A stage report as the pipeline makes it: two layers, histograms, Huffman rows.
+compress::StageResult sampleStage(int step)
+{
+    compress::StageResult r;
+    r.step = step;
+    r.kind = step ? "huffman" : "dense";
+    r.text = r.kind;
+    r.testAccuracy = 0.91;
+    r.testLoss = 0.25;
+    r.accuracyChange = -0.004;
+    r.bits = {{"dense", 20000}, {"huffman", 900}};
+    r.bestFormat = "huffman";
+    r.ratio = 20000.0 / 900.0;
+    r.seconds = 1.5;
+    r.stageSeconds = 0.25;
+    r.inferenceMs = 3.5;
+    for (const char* name : {"h1.weight", "out.weight"}) {
+        compress::LayerReport l;
+        l.name = name;
+        l.shape = {16, 2};
+        l.weights = 32;
+        l.zeros = 16;
+        l.sparsity = 0.5;
+        l.distinctNonzero = 4;
+        l.codebookBits = 3;
+        l.bits = {{"dense", 1024}, {"huffman", 300}};
+        l.histogram = {-1.5f, 1.5f, {1, 2, 20, 3, 6}, 16};
+        l.huffmanIndices = {{1, 10, "0"}, {2, 5, "10"}, {3, 1, "11"}};
+        l.huffmanGaps = {{0, 12, "1"}, {15, 4, "0"}};
+        r.layers.push_back(l);
+    }
+    return r;
+}
 
 QByteArray fileBytes(const QString& path)
 {
@@ -124,6 +174,8 @@ private slots:
     void newFileHasSchemaAndPragmas();
     void writesAndReadsARun();
     void migratesAVersion1File();
+    void migratesAVersion2File();
+    void compressionStagesRoundTrip();
     void failedMigrationChangesNothing();
     void refusesForeignFiles();
     void refusesANewerFile();
@@ -216,7 +268,7 @@ void StoreTest::migratesAVersion1File()
     QCOMPARE(s.foundVersion(), 1);
     {
         sql::Db db(path, 0x00000001);  // READONLY
-        QCOMPARE(db.scalar("PRAGMA user_version"), int64_t(2));
+        QCOMPARE(db.scalar("PRAGMA user_version"), int64_t(kSchemaVersion));
     }
     const RunInfo old = s.run(1);
     QCOMPARE(QString::fromStdString(old.name), QString("old run"));
@@ -234,6 +286,78 @@ void StoreTest::migratesAVersion1File()
     QCOMPARE(QString::fromStdString(s.run(1).notes), QString("from the old days"));
     QCOMPARE(s.createRun(sampleRun()), int64_t(3));
     QCOMPARE(QString::fromStdString(s.integrityCheck()), QString("ok"));
+}
+
+void StoreTest::migratesAVersion2File()
+{
+    QTemporaryDir dir;
+    const std::string path = (dir.path() + "/v2.sqlite").toStdString();
+    {
+        sql::Db db(path, 0x00000002 | 0x00000004);
+        db.exec(kV1);
+        db.exec(kV1toV2);
+        QCOMPARE(db.scalar("SELECT COUNT(*) FROM sqlite_master WHERE name = 'compress_stages'"), int64_t(0));
+    }
+    RunStore s(path);
+    QCOMPARE(s.foundVersion(), 2);
+    {
+        sql::Db db(path, 0x00000001);
+        QCOMPARE(db.scalar("PRAGMA user_version"), int64_t(3));
+        QCOMPARE(db.scalar("SELECT COUNT(*) FROM sqlite_master WHERE name = 'compress_stages'"), int64_t(1));
+    }
+    QCOMPARE(QString::fromStdString(s.run(1).name), QString("old run"));
+    QCOMPARE(s.epochs(1).size(), size_t(3));
+    QVERIFY(s.stages(1).empty());
+    s.addStage(1, compress::toJson(sampleStage(0)));  // an old run can take stages
+    QCOMPARE(s.stages(1).size(), size_t(1));
+    QCOMPARE(QString::fromStdString(s.integrityCheck()), QString("ok"));
+}
+
+void StoreTest::compressionStagesRoundTrip()
+{
+    QTemporaryDir dir;
+    const std::string path = (dir.path() + "/stages.sqlite").toStdString();
+    int64_t id = 0;
+    const nlohmann::json dense = compress::toJson(sampleStage(0)), huffman = compress::toJson(sampleStage(1));
+    {
+        RunStore s(path);
+        id = s.createRun(sampleRun("compress"));
+        s.addStage(id, huffman);  // out of order: read back by step
+        s.addStage(id, dense);
+        nlohmann::json bad = dense;
+        bad.erase("ratio");
+        QVERIFY(errorOf([&] { s.addStage(id, bad); }).contains("\"ratio\""));
+        bad = dense;
+        bad["best_format"] = "codebook";
+        QVERIFY(errorOf([&] { s.addStage(id, bad); }).contains("codebook"));
+    }
+    RunStore s(path, OpenMode::ReadOnly);
+    const auto stages = s.stages(id);
+    QCOMPARE(stages.size(), size_t(2));
+    QCOMPARE(stages[0].step, 0);
+    QCOMPARE(stages[1].step, 1);
+    QCOMPARE(QString::fromStdString(stages[1].kind), QString("huffman"));
+    QCOMPARE(stages[1].testAccuracy, 0.91);
+    QCOMPARE(stages[1].ratio, 20000.0 / 900.0);
+    QCOMPARE(stages[1].bits, int64_t(900));
+    // The whole report comes back: stageFromJson(record) writes the same JSON.
+    QCOMPARE(QString::fromStdString(compress::toJson(compress::stageFromJson(stages[1].record)).dump()),
+             QString::fromStdString(huffman.dump()));
+    const compress::StageResult back = compress::stageFromJson(stages[1].record);
+    QCOMPARE(back.layers[1].huffmanIndices[1].code, std::string("10"));
+    QCOMPARE(back.layers[0].histogram.counts[2], uint32_t(20));
+    QCOMPARE(back.inferenceMs, 3.5);
+    {
+        RunStore w(path);
+        nlohmann::json again = huffman;
+        again["test_accuracy"] = 0.5;
+        w.addStage(id, again);  // the same step replaces
+        QCOMPARE(w.stages(id).size(), size_t(2));
+        QCOMPARE(w.stages(id)[1].testAccuracy, 0.5);
+        w.deleteRun(id);  // the stages go with their run
+        sql::Db db(path, 0x00000001);
+        QCOMPARE(db.scalar("SELECT COUNT(*) FROM compress_stages"), int64_t(0));
+    }
 }
 
 void StoreTest::failedMigrationChangesNothing()
@@ -309,7 +433,7 @@ void StoreTest::refusesANewerFile()
     const FileState before = state(qpath);
     QTest::qWait(20);
     const QString err = errorOf([&] { RunStore s(path); });
-    QVERIFY2(err.contains("schema version 7, newer than this build understands (2)"), qPrintable(err));
+    QVERIFY2(err.contains(QString("schema version 7, newer than this build understands (%1)").arg(kSchemaVersion)), qPrintable(err));
     QVERIFY2(err.contains(qpath) && err.contains("newer NN Studio"), qPrintable(err));
     QVERIFY(state(qpath) == before);
 }
