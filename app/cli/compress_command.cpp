@@ -28,11 +28,30 @@ namespace cli {
 
 namespace {
 
+// Each line indented by `spaces` and wrapped at 100 columns, continuation lines
+// under the text after the stage's usage (12 columns).
 std::string indented(const std::string& lines, int spaces)
 {
     std::string out, line;
     std::istringstream in(lines);
-    while (std::getline(in, line)) out += std::string(size_t(spaces), ' ') + line + "\n";
+    const std::string pad(size_t(spaces), ' '), hang(size_t(spaces) + 12, ' ');
+    while (std::getline(in, line)) {
+        std::string current = pad;
+        std::istringstream words(line.substr(std::min<size_t>(12, line.size())));
+        current += line.substr(0, std::min<size_t>(12, line.size()));
+        std::string word;
+        bool first = true;
+        while (words >> word) {
+            if (!first && current.size() + 1 + word.size() > 100) {
+                out += current + "\n";
+                current = hang + word;
+            } else {
+                current += (first ? "" : " ") + word;
+            }
+            first = false;
+        }
+        out += current + "\n";
+    }
     return out;
 }
 

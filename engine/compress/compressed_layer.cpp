@@ -15,10 +15,12 @@ bool isWeightName(const std::string& n) { return n.size() > 7 && n.compare(n.siz
 std::vector<CompressedLayer> compressibleLayers(Model& model)
 {
     std::vector<CompressedLayer> layers;
-    for (auto& p : model.parameters()) {
+    for (size_t i = 0; i < model.parameters().size(); ++i) {
+        auto& p = model.parameters()[i];
         if (!isWeightName(p.name)) continue;
         CompressedLayer l;
         l.name = p.name;
+        l.param = int(i);
         l.w = p.value;
         float m = 0;
         for (int64_t i = 0; i < l.w.numel(); ++i)
@@ -32,10 +34,29 @@ std::vector<CompressedLayer> compressibleLayers(Model& model)
     return layers;
 }
 
+void releaseValues(CompressedLayer& l)
+{
+    l.values = Values::Float;
+    l.shared.reset();
+    l.grid.reset();
+    l.latent.clear();
+}
+
 std::function<void()> keepCompressed(std::vector<CompressedLayer>& layers)
 {
     return [&layers] {
         for (CompressedLayer& l : layers) {
+            if (l.grid) {
+                // The optimizer moved the grid value; the move goes to the latent weight.
+                if (l.latent.size() != size_t(l.w.numel())) l.latent = l.w.toVector();
+                float* x = l.w.data();
+                for (size_t i = 0; i < l.latent.size(); ++i) {
+                    const float before = l.grid->apply(l.latent[i]);
+                    l.latent[i] += x[i] - before;
+                    if (!l.mask.empty() && !l.mask[i]) l.latent[i] = 0.0f;
+                    x[i] = l.grid->apply(l.latent[i]);
+                }
+            }
             if (!l.mask.empty()) applyMask(l.w, l.mask);
             if (!l.shared) continue;
             SharedWeights& s = *l.shared;
@@ -101,6 +122,12 @@ Tensor as2d(const Tensor& w)
     return t;
 }
 
+// The two factors a rank-r m × n layer stores: U_r Σ_r (m × r) and V_r (n × r).
+int64_t lowRankParametersOf(const Tensor& w, int rank)
+{
+    return int64_t(rank) * (w.shape()[0] + w.shape()[1]);
+}
+
 } // namespace
 
 LayerReport reportLayer(const CompressedLayer& l, bool huffman, int bins)
@@ -124,6 +151,24 @@ LayerReport reportLayer(const CompressedLayer& l, bool huffman, int bins)
         r.bits["csr"] = csrBits(as2d(l.w)).total();
         r.bits["relative_index"] = relativeIndexBits(l.w).total();
     }
+    const uint64_t n = uint64_t(l.w.numel());
+    // Sparse layouts of the narrow formats: the relative-index stream (fillers
+    // included) with the narrow value instead of an f32.
+    const uint64_t entries = l.mask.empty() ? 0 : uint64_t(relativeIndex(nonzeroFlags(l.w)).size());
+    if (l.values == Values::Fixed) {
+        // B-bit codes; the step is a power of two, so one byte names the fraction bits.
+        r.bits["fixed"] = uint64_t(l.grid->bits) * n + 8;
+        if (!l.mask.empty()) r.bits["fixed_sparse"] = entries * uint64_t(l.grid->bits + 4) + 8;
+    } else if (l.values == Values::Int8) {
+        r.bits["int8"] = 8 * n + 64;  // + the f32 scale and the zero point
+        if (!l.mask.empty()) r.bits["int8_sparse"] = entries * 12 + 64;
+    } else if (l.values == Values::Ternary) {
+        r.bits["ternary"] = 2 * n + 64;  // 2-bit codes + the two f32 scales
+    } else if (l.values == Values::Binary) {
+        r.bits["binary"] = n + 32;  // sign bits + the f32 scale
+    }
+    if (l.rank > 0 && l.w.shape().rank() == 2)
+        r.bits["low_rank"] = 32 * uint64_t(lowRankParametersOf(l.w, l.rank));
     if (l.shared) {
         r.codebookBits = l.shared->bits;
         r.bits["codebook"] = codebookBits(*l.shared).total();
@@ -136,6 +181,15 @@ LayerReport reportLayer(const CompressedLayer& l, bool huffman, int bins)
     }
     r.histogram = histogram(l.w, l.axisLo, l.axisHi, bins);
     return r;
+}
+
+void completeLowRank(std::vector<LayerReport>& layers)
+{
+    bool any = false;
+    for (const LayerReport& l : layers) any = any || l.bits.count("low_rank");
+    if (!any) return;
+    for (LayerReport& l : layers)
+        if (!l.bits.count("low_rank")) l.bits["low_rank"] = l.bits.at("dense");
 }
 
 void totalBits(StageResult& r, const Model& model)

@@ -9,7 +9,10 @@
 #include <cmath>
 
 #include "engine/compress/compressed_layer.h"
+#include "engine/compress/low_rank.h"
+#include "engine/compress/quantize.h"
 #include "engine/compress/retrain.h"
+#include "engine/compress/ternary.h"
 #include "engine/core/error.h"
 #include "engine/io/inference.h"
 
@@ -45,6 +48,9 @@ struct Pipeline::State {
     const data::Split& data;
     PipelineOptions options;
     std::vector<CompressedLayer> layers;
+    // Ternary and binary layers' latent weights and scales (every layer or none).
+    std::vector<TernaryTensor> ternaries;
+    std::vector<BinaryTensor> binaries;
     bool huffman = false;
     bool ran = false;
     double denseAccuracy = 0;
@@ -54,7 +60,103 @@ struct Pipeline::State {
     // False when cancelled part way.
     bool retrain(int step, const StageSpec& spec, const std::atomic<bool>& cancelled, const ProgressFn& progress);
     void share(int step, const StageSpec& spec, const ProgressFn& progress);
+    void prune(std::vector<Mask> masks);
+    void releaseAllValues();
+    void quantize(const StageSpec& spec);
+    void ternarizeLayers();
+    void binarizeLayers();
+    void lowRank(const StageSpec& spec, int step, const ProgressFn& progress);
+    std::function<void()> retrainHook(const Trainer& trainer);
 };
+
+void Pipeline::State::releaseAllValues()
+{
+    for (CompressedLayer& l : layers) releaseValues(l);
+    ternaries.clear();
+    binaries.clear();
+    huffman = false;
+}
+
+void Pipeline::State::prune(std::vector<Mask> masks)
+{
+    if (!binaries.empty()) releaseAllValues();  // binary weights cannot be zero
+    for (CompressedLayer& l : layers) l.rank = 0;  // zeros break the low-rank factors
+    addMasks(layers, std::move(masks));
+}
+
+void Pipeline::State::quantize(const StageSpec& spec)
+{
+    const bool fixed = spec.kind == "fixed";
+    releaseAllValues();
+    for (CompressedLayer& l : layers) {
+        float lo = 0, hi = 0, absMax = 0;
+        for (int64_t i = 0; i < l.w.numel(); ++i) {
+            lo = std::min(lo, l.w[i]);
+            hi = std::max(hi, l.w[i]);
+            absMax = std::max(absMax, std::fabs(l.w[i]));
+        }
+        l.grid = fixed ? fixedPointFormat(absMax, int(spec.value)) : affineFormat(lo, hi, 8);
+        l.values = fixed ? Values::Fixed : Values::Int8;
+        l.latent = l.w.toVector();  // retraining moves these, straight through the rounding
+        fakeQuantize(l.w, *l.grid);
+    }
+}
+
+void Pipeline::State::ternarizeLayers()
+{
+    releaseAllValues();
+    for (CompressedLayer& l : layers) {
+        ternaries.push_back(ternarize(l.w, 0.05f, l.name));
+        ternaries.back().param = l.param;
+        l.values = Values::Ternary;
+    }
+}
+
+void Pipeline::State::binarizeLayers()
+{
+    releaseAllValues();
+    for (CompressedLayer& l : layers) {
+        l.mask.clear();
+        binaries.push_back(binarize(l.w, l.name));
+        binaries.back().param = l.param;
+        l.values = Values::Binary;
+    }
+}
+
+void Pipeline::State::lowRank(const StageSpec& spec, int step, const ProgressFn& progress)
+{
+    for (size_t i = 0; i < layers.size(); ++i) {
+        CompressedLayer& l = layers[i];
+        if (l.w.shape().rank() != 2) continue;  // conv filters stay
+        if (progress) progress(step, double(i) / double(layers.size()), spec.text + ": SVD of " + l.name);
+        if (l.values == Values::Ternary || l.values == Values::Binary) releaseAllValues();
+        releaseValues(l);
+        l.mask.clear();
+        l.rank = lowRankByEnergy(l.w, spec.value, l.name).rank;
+    }
+    huffman = false;
+}
+
+std::function<void()> Pipeline::State::retrainHook(const Trainer& trainer)
+{
+    std::function<void()> ternary = ternaries.empty() ? nullptr : keepTernary(ternaries, trainer);
+    std::function<void()> binary = binaries.empty() ? nullptr : keepBinary(binaries);
+    std::function<void()> keep = keepCompressed(layers);
+    return [this, ternary, binary, keep] {
+        if (ternary) {
+            ternary();
+            for (TernaryTensor& tt : ternaries) {  // pruned weights stay zero: their latent too
+                const Mask& mask = layers[size_t(&tt - ternaries.data())].mask;
+                if (mask.empty()) continue;
+                for (size_t i = 0; i < mask.size(); ++i)
+                    if (!mask[i]) tt.latent[i] = 0.0f;
+                applyTernary(tt);
+            }
+        }
+        if (binary) binary();
+        keep();
+    };
+}
 
 StageResult Pipeline::State::measure(int step, const StageSpec& spec, double stageSeconds) const
 {
@@ -73,6 +175,7 @@ StageResult Pipeline::State::measure(int step, const StageSpec& spec, double sta
     r.testLoss = e.loss;
     r.accuracyChange = step == 0 ? 0.0 : e.accuracy - denseAccuracy;
     for (const CompressedLayer& l : layers) r.layers.push_back(reportLayer(l, huffman, options.histogramBins));
+    completeLowRank(r.layers);
     totalBits(r, model);
     r.seconds = secondsSince(start);
     r.stageSeconds = stageSeconds;
@@ -89,16 +192,22 @@ bool Pipeline::State::retrain(int step, const StageSpec& spec, const std::atomic
     auto onProgress = [&](double f, int epoch) {
         if (progress) progress(step, f, spec.text + ": epoch " + std::to_string(epoch) + "/" + std::to_string(c.epochs));
     };
-    return retrainModel(model, data, c, [this](const Trainer&) { return keepCompressed(layers); }, onProgress,
-                        &cancelled, "stage " + std::to_string(step) + " '" + spec.text + "'");
+    const bool done = retrainModel(model, data, c, [this](const Trainer& t) { return retrainHook(t); }, onProgress,
+                                   &cancelled, "stage " + std::to_string(step) + " '" + spec.text + "'");
+    for (CompressedLayer& l : layers)  // retraining filled the rank back in: truncate again
+        if (l.rank > 0) lowRankApproximate(l.w, l.rank, l.name);
+    return done;
 }
 
 void Pipeline::State::share(int step, const StageSpec& spec, const ProgressFn& progress)
 {
+    releaseAllValues();
     for (size_t i = 0; i < layers.size(); ++i) {
         CompressedLayer& l = layers[i];
         if (progress) progress(step, double(i) / double(layers.size()), spec.text + ": k-means of " + l.name);
+        l.rank = 0;  // retraining keeps the sharing, not the rank
         l.shared = shareWeights(l.w, int(spec.value));
+        l.values = Values::Shared;
         applySharing(l.w, *l.shared);
     }
 }
@@ -111,7 +220,7 @@ Pipeline::Pipeline(Model& model, const data::Split& data, PipelineOptions option
     if (options.evalBatch < 1) throw Error("the evaluation batch must be at least 1");
     if (!(options.retrainLr > 0.0f) || !std::isfinite(options.retrainLr))
         throw Error("the retraining learning rate must be a positive number");
-    state_ = new State {model, data, options, compressibleLayers(model), false, false, 0, Clock::now()};
+    state_ = new State {model, data, options, compressibleLayers(model), {}, {}, false, false, 0, Clock::now()};
 }
 
 Pipeline::~Pipeline() { delete state_; }
@@ -142,22 +251,30 @@ std::vector<StageResult> Pipeline::run(const std::vector<StageSpec>& stages, con
         if (spec.kind == "prune") {
             std::vector<Mask> masks;
             for (const CompressedLayer& l : s.layers) masks.push_back(magnitudeMask(l.w, spec.value));
-            addMasks(s.layers, std::move(masks));
+            s.prune(std::move(masks));
         } else if (spec.kind == "gprune") {
             std::vector<Tensor> ws;
             for (const CompressedLayer& l : s.layers) ws.push_back(l.w);
-            addMasks(s.layers, globalMagnitudeMasks(ws, spec.value));
+            s.prune(globalMagnitudeMasks(ws, spec.value));
         } else if (spec.kind == "retrain") {
             if (!s.retrain(step, spec, cancelled_, onProgress)) break;
         } else if (spec.kind == "dsd") {
+            s.releaseAllValues();
             for (CompressedLayer& l : s.layers) {
                 l.mask.clear();
-                l.shared.reset();
+                l.rank = 0;
             }
-            s.huffman = false;
             if (!s.retrain(step, spec, cancelled_, onProgress)) break;
         } else if (spec.kind == "share") {
             s.share(step, spec, onProgress);
+        } else if (spec.kind == "fixed" || spec.kind == "int8") {
+            s.quantize(spec);
+        } else if (spec.kind == "ternary") {
+            s.ternarizeLayers();
+        } else if (spec.kind == "binary") {
+            s.binarizeLayers();
+        } else if (spec.kind == "lowrank") {
+            s.lowRank(spec, step, onProgress);
         } else if (spec.kind == "huffman") {
             bool shared = true;
             for (const CompressedLayer& l : s.layers) shared = shared && l.shared.has_value();

@@ -11,7 +11,7 @@ namespace nn::compress {
 
 namespace {
 
-enum class Value { None, Fraction, Epochs, Bits, Energy };
+enum class Value { None, Fraction, Epochs, Bits, FixedBits, Energy };
 
 struct StageKind {
     const char* name;
@@ -34,8 +34,19 @@ const StageKind kKinds[] = {
      "Dense-Sparse-Dense: release the masks and the sharing, then E epochs of dense training (pruned weights "
      "restart from zero)"},
     {"share", Value::Bits, "share:B",
-     "k-means of each weight tensor's nonzeros into the centroids of a B-bit codebook (B in 1..16)"},
+     "k-means of each weight tensor's nonzeros into 2^B - 1 centroids; B-bit indices, index 0 the reserved "
+     "zero (pruned weights, fillers) (B in 1..16)"},
     {"huffman", Value::None, "huffman", "Huffman-code the shared indices and the relative-index gaps (after share)"},
+    {"fixed", Value::FixedBits, "fixed:B",
+     "fixed-point weights of B bits (2..32) per tensor, integer/fraction split covering its largest |w|; retraining "
+     "keeps them on the grid (the optimizer moves full-precision latent weights)"},
+    {"int8", Value::None, "int8", "affine 8-bit weights per tensor (scale and zero point from its min and max; 0 exact)"},
+    {"ternary", Value::None, "ternary",
+     "trained ternary weights {-Wn, 0, +Wp} per tensor (threshold 0.05 max|w|; Wp and Wn learned while retraining)"},
+    {"binary", Value::None, "binary", "binary weights +-mean|w| per tensor (no zeros: releases the masks)"},
+    {"lowrank", Value::Energy, "lowrank:E",
+     "each dense layer's weight rebuilt from its truncated SVD keeping energy E in (0, 1] (conv weights untouched; "
+     "releases the masks; retraining is followed by the same truncation)"},
 };
 
 const StageKind* findKind(const std::string& name)
@@ -60,6 +71,7 @@ std::string pipelineHelp()
     for (const StageKind& k : kKinds) {
         std::string usage = k.usage;
         usage.resize(12, ' ');
+        if (usage.back() != ' ') usage += ' ';
         s += usage + k.help + "\n";
     }
     return s;
@@ -110,15 +122,20 @@ std::vector<StageSpec> parsePipeline(const std::string& text)
         case Value::Bits:
             if (v != std::floor(v) || v < 1 || v > 16) fail(item, "bits must be a whole number from 1 to 16");
             break;
+        case Value::FixedBits:
+            if (v != std::floor(v) || v < 2 || v > 32) fail(item, "bits must be a whole number from 2 to 32");
+            break;
         case Value::Energy:
             if (!(v > 0 && v <= 1)) fail(item, "the energy kept must be in (0, 1]");
             break;
         case Value::None: break;
         }
         if (s.kind == "share") shared = true;
-        if (s.kind == "dsd") shared = false;
+        for (const char* other : {"dsd", "fixed", "int8", "ternary", "binary", "lowrank"})
+            if (s.kind == other) shared = false;
         if (s.kind == "huffman" && !shared)
-            fail(item, "huffman codes the shared indices: put a share:B stage before it (and after any dsd)");
+            fail(item, "huffman codes the shared indices: put a share:B stage before it (after any dsd, fixed, int8, "
+                       "ternary, binary or lowrank stage, which replace the sharing)");
         s.value = v;
         stages.push_back(s);
     }

@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "engine/compress/low_rank.h"
 #include "engine/compress/pipeline.h"
 #include "engine/core/error.h"
 #include "engine/data/dataset.h"
@@ -241,6 +242,76 @@ private slots:
                                 .arg(results[2].testAccuracy).arg(dsd.testAccuracy)));
     }
 
+    void fixedPointAndInt8StayOnTheirGrid()
+    {
+        const auto results = runPipeline("prune:0.5,fixed:6,retrain:3,int8");
+        QCOMPARE(int(results.size()), 5);
+        for (size_t s : {2, 3}) {
+            for (const LayerReport& l : results[s].layers) {
+                QCOMPARE(l.sparsity, 0.5);
+                QVERIFY(l.distinctNonzero <= 63);  // 2^6 codes, zero among them
+                QCOMPARE(l.bits.at("fixed"), uint64_t(6 * l.weights + 8));
+                QVERIFY(l.bits.at("fixed_sparse") < l.bits.at("fixed"));
+            }
+            QCOMPARE(QString::fromStdString(results[s].bestFormat), QString("fixed_sparse"));
+        }
+        QVERIFY(results[3].testLoss != results[2].testLoss);  // the latent weights moved the grid values
+        for (const LayerReport& l : results[4].layers) {
+            QCOMPARE(l.bits.at("int8"), uint64_t(8 * l.weights + 64));
+            QCOMPARE(l.bits.count("fixed"), size_t(0));
+            QVERIFY(l.distinctNonzero <= 255);
+            QCOMPARE(l.sparsity, 0.5);  // 0 is exact on the affine grid
+        }
+    }
+
+    void ternaryAndBinaryWeights()
+    {
+        const auto ternary = runPipeline("prune:0.5,ternary,retrain:3");
+        for (size_t s : {2, 3})
+            for (const LayerReport& l : ternary[s].layers) {
+                QVERIFY(l.distinctNonzero <= 2);  // +Wp, -Wn
+                QVERIFY(l.sparsity >= 0.5);       // the pruned weights stay zero
+                QCOMPARE(l.bits.at("ternary"), uint64_t(2 * l.weights + 64));
+            }
+        QCOMPARE(QString::fromStdString(ternary[3].bestFormat), QString("ternary"));
+
+        const auto binary = runPipeline("prune:0.5,binary,retrain:3");
+        for (size_t s : {2, 3})
+            for (const LayerReport& l : binary[s].layers) {
+                QVERIFY(l.distinctNonzero <= 2);
+                QCOMPARE(l.zeros, int64_t(0));  // binary has no zero: the masks are released
+                QCOMPARE(l.bits.at("binary"), uint64_t(l.weights + 32));
+            }
+        QVERIFY(binary[3].ratio > 5);  // 1 bit + a scale per tensor; the f32 biases weigh most on this tiny net
+    }
+
+    void lowRankKeepsItsRankThroughRetraining()
+    {
+        Model model = trainedModel();
+        Pipeline p(model, spiral(), options());
+        const auto results = p.run(parsePipeline("lowrank:0.8,retrain:3"));
+        bool reduced = false;
+        for (size_t s : {1, 2})
+            for (const LayerReport& l : results[s].layers) {
+                const int64_t m = l.shape[0], n = l.shape[1];
+                const uint64_t bits = l.bits.at("low_rank");
+                QCOMPARE(bits % uint64_t(32 * (m + n)), uint64_t(0));  // 32 r (m + n)
+                const int rank = int(bits / uint64_t(32 * (m + n)));
+                QVERIFY(rank >= 1 && rank <= std::min(m, n));
+                reduced = reduced || rank < std::min(m, n);
+                if (s == 2) {
+                    // Retrained, then truncated again: singular values past the rank vanish.
+                    for (const auto& prm : model.parameters())
+                        if (prm.name == l.name && rank < std::min(m, n)) {
+                            const auto sigma = singularValues(prm.value);
+                            QVERIFY2(sigma[size_t(rank)] < 1e-4f * sigma[0], qPrintable(QString::fromStdString(l.name)));
+                        }
+                }
+            }
+        QVERIFY(reduced);
+        QVERIFY(results[2].bits.count("low_rank"));
+    }
+
     void jsonRoundTrip()
     {
         const auto results = runPipeline("prune:0.5,share:3,huffman");
@@ -261,6 +332,10 @@ private slots:
         QVERIFY_THROWS_EXCEPTION(Error, parsePipeline("gprune:1"));
         QVERIFY_THROWS_EXCEPTION(Error, parsePipeline("dsd:0"));
         QVERIFY_THROWS_EXCEPTION(Error, parsePipeline("squeeze:3"));
+        QVERIFY_THROWS_EXCEPTION(Error, parsePipeline("share:4,ternary,huffman"));  // ternary replaced the sharing
+        QVERIFY_THROWS_EXCEPTION(Error, parsePipeline("fixed:1"));
+        QVERIFY_THROWS_EXCEPTION(Error, parsePipeline("lowrank:1.5"));
+        QVERIFY_THROWS_EXCEPTION(Error, parsePipeline("int8:8"));
         QVERIFY(!pipelineHelp().empty());
         Model model = trainedModel();
         data::Split noTest = spiral();
