@@ -31,13 +31,25 @@ bool isWeight(const std::string& n) { return n.ends_with(".weight"); }
 
 } // namespace
 
-std::vector<int8_t> ternaryCodes(const float* latent, size_t n, float t)
+namespace {
+
+// Codes into `code` (resized), branch-free: the codes of a trained layer are
+// random, so a branch per weight mispredicts about every other time.
+void writeCodes(const float* latent, size_t n, float t, std::vector<int8_t>& code)
 {
     float maxAbs = 0;
     for (size_t i = 0; i < n; ++i) maxAbs = std::max(maxAbs, std::fabs(latent[i]));
     const float delta = t * maxAbs;
-    std::vector<int8_t> code(n);
-    for (size_t i = 0; i < n; ++i) code[i] = latent[i] > delta ? 1 : latent[i] < -delta ? -1 : 0;
+    code.resize(n);
+    for (size_t i = 0; i < n; ++i) code[i] = int8_t(int(latent[i] > delta) - int(latent[i] < -delta));
+}
+
+} // namespace
+
+std::vector<int8_t> ternaryCodes(const float* latent, size_t n, float t)
+{
+    std::vector<int8_t> code;
+    writeCodes(latent, n, t, code);
     return code;
 }
 
@@ -65,9 +77,10 @@ TernaryTensor ternarize(const Tensor& weight, float t, std::string name)
 
 void applyTernary(TernaryTensor& tt)
 {
-    tt.code = ternaryCodes(tt.latent.data(), tt.latent.size(), tt.threshold);
+    writeCodes(tt.latent.data(), tt.latent.size(), tt.threshold, tt.code);
+    const float value[3] = {-tt.wn, 0.0f, tt.wp};  // by code + 1
     float* w = tt.weight.data();
-    for (size_t i = 0; i < tt.code.size(); ++i) w[i] = tt.code[i] > 0 ? tt.wp : tt.code[i] < 0 ? -tt.wn : 0.0f;
+    for (size_t i = 0; i < tt.code.size(); ++i) w[i] = value[tt.code[i] + 1];
 }
 
 void applyTernary(std::vector<TernaryTensor>& tts)
@@ -79,9 +92,10 @@ ScaleGradients scaleGradients(const TernaryTensor& tt, const Tensor& grad)
 {
     checkGrad(grad, tt.code.size(), tt.name);
     ScaleGradients s;
+    const float* g = grad.data();
     for (size_t i = 0; i < tt.code.size(); ++i) {
-        if (tt.code[i] > 0) s.positive += grad[int64_t(i)];
-        if (tt.code[i] < 0) s.negative -= grad[int64_t(i)];
+        s.positive += double(g[i]) * double(tt.code[i] > 0);
+        s.negative -= double(g[i]) * double(tt.code[i] < 0);
     }
     return s;
 }
@@ -126,11 +140,9 @@ std::function<void()> keepTernary(std::vector<TernaryTensor>& tensors, const Tra
             // the latent weight (straight through). For SGD this is exactly TTQ's
             // scaled gradient when multiplied by the set's scale; Adam divides any
             // per-tensor scale out, so the unscaled step is what TTQ with Adam takes.
+            const float value[3] = {-tt.wn, 0.0f, tt.wp};  // what each weight was before the step
             const float* w = tt.weight.data();
-            for (size_t i = 0; i < tt.code.size(); ++i) {
-                const float before = tt.code[i] > 0 ? tt.wp : tt.code[i] < 0 ? -tt.wn : 0.0f;
-                tt.latent[i] += w[i] - before;
-            }
+            for (size_t i = 0; i < tt.code.size(); ++i) tt.latent[i] += w[i] - value[tt.code[i] + 1];
             if (tt.param >= 0 && size_t(tt.param) < grads.size()) {
                 const ScaleGradients s = scaleGradients(tt, grads[size_t(tt.param)]);
                 const double g[2] = {s.positive, s.negative};
