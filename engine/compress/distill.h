@@ -61,7 +61,8 @@ struct DistillResult {
 
 // Trains `student` (initialised from config.train.seed) on data.train with the
 // teacher's soft targets, computed once for every training sample. The teacher is
-// only read. Validation and test are evaluated with plain cross-entropy. Throws
+// only read. Validation and test are evaluated with plain cross-entropy; early
+// stopping (TrainConfig::patience) is not applied here. Throws
 // nn::Error when teacher, student and data disagree on inputs or classes.
 class Distiller {
 public:
