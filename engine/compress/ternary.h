@@ -16,9 +16,11 @@
 //
 // Retraining with the engine's Trainer: ternarize (or binarize) the model's
 // weights, then set Trainer::afterUpdate = keepTernary(...) (keepBinary). After
-// every optimizer step the hook reads the step the optimizer took on each weight,
-// applies it (scaled, as above) to the latent weights, updates Wp and Wn from
-// their grouped gradients, and writes the ternary values back. The Trainer's
+// every optimizer step the hook reads the step the optimizer took on each weight
+// and applies it to the latent weight as it is (Adam divides out TTQ's constant
+// per-set scale Wp / 1 / Wn, so this is TTQ's step under Adam; ternarySgdStep is
+// the exact scaled SGD rule), updates Wp and Wn by Adam on their grouped
+// gradients, and writes the ternary values back. The Trainer's
 // constructor re-initialises the model's weights: call applyTernary() (applyBinary)
 // after constructing it.
 #include <cstdint>
