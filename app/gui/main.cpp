@@ -1,6 +1,7 @@
 // nnstudio: the NN Studio desktop app.
 //   nnstudio [--model SPEC] [--data NAME] [--projector]
 //   nnstudio --screenshot FILE.png [--model SPEC] [--data NAME] [--train-epochs N] [--projector]
+//            [--page dashboard|stepper|compress] [--pipeline STAGES] [--compress-model FILE.nnm]
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QFileInfo>
@@ -11,6 +12,7 @@
 #include "app/gui/main_window.h"
 #include "app/gui/screenshot.h"
 #include "views/common/paths.h"
+#include "views/compress/compress_page.h"
 #include "views/dashboard/setup_panel.h"
 #include "views/stepper/stepper_view.h"
 #include "views/training/training_session.h"
@@ -36,8 +38,10 @@ int main(int argc, char** argv)
     QCommandLineOption trainEpochs("train-epochs", "Train this many epochs before the screenshot.", "N");
     QCommandLineOption projector("projector", "Start in projector mode (2x fonts, lines and markers).");
     QCommandLineOption size("size", "Window size for screenshots, WxH (default 1600x1000).", "WxH", "1600x1000");
-    QCommandLineOption page("page", "Page to show: dashboard or stepper.", "PAGE", "dashboard");
-    cli.addOptions({screenshot, model, data, trainEpochs, projector, size, page});
+    QCommandLineOption page("page", "Page to show: dashboard, stepper or compress.", "PAGE", "dashboard");
+    QCommandLineOption pipeline("pipeline", "Compress page: the pipeline (run before a screenshot).", "STAGES");
+    QCommandLineOption compressModel("compress-model", "Compress page: compress this trained model (.nnm) instead of the dashboard's.", "FILE");
+    cli.addOptions({screenshot, model, data, trainEpochs, projector, size, page, pipeline, compressModel});
     cli.process(app);
 
     if (cli.isSet(screenshot)) qputenv("NNSTUDIO_NO_DIALOGS", "1");
@@ -55,8 +59,22 @@ int main(int argc, char** argv)
             for (int i = 0; i < window.stepper()->graph()->size(); ++i)
                 if (window.stepper()->graph()->node(i).op == nn::OpKind::Reciprocal) window.stepper()->selectNode(i);
         }
+    } else if (cli.value(page) == "compress") {
+        window.showPage(window.compressPageIndex());
+        if (cli.isSet(pipeline)) window.compressPage()->setPipeline(cli.value(pipeline));
+        if (!window.compressPage()->pipelineError().isEmpty()) {
+            std::fprintf(stderr, "nnstudio: --pipeline: %s\n", qPrintable(window.compressPage()->pipelineError()));
+            return 1;
+        }
+        if (cli.isSet(compressModel)) {
+            const QString error = window.compressPage()->openModelFile(cli.value(compressModel));
+            if (!error.isEmpty()) {
+                std::fprintf(stderr, "nnstudio: --compress-model: %s\n", qPrintable(error));
+                return 1;
+            }
+        }
     } else if (cli.value(page) != "dashboard") {
-        std::fprintf(stderr, "nnstudio: --page must be dashboard or stepper, got '%s'\n", qPrintable(cli.value(page)));
+        std::fprintf(stderr, "nnstudio: --page must be dashboard, stepper or compress, got '%s'\n", qPrintable(cli.value(page)));
         return 1;
     }
     window.show();
@@ -79,6 +97,34 @@ int main(int argc, char** argv)
     if (cli.isSet(screenshot)) {
         // Started first, so an error while opening the model or data fails the run.
         auto* shooter = new ScreenshotDriver(&window, cli.value(screenshot), epochs, &app);
+        if (cli.value(page) == "compress") {  // the pipeline runs on the trained model, then the capture
+            auto* compress = window.compressPage();
+            shooter->beforeCapture = [compress](std::function<void()> capture) {
+                QObject::connect(compress, &views::compress::CompressPage::runFinished, compress,
+                                 [compress, capture](bool, const QString& error) {
+                                     if (!error.isEmpty()) std::fprintf(stderr, "nnstudio: compress: %s\n", qPrintable(error));
+                                     capture();
+                                 });
+                auto start = [compress, capture] {
+                    const QString error = compress->run();
+                    if (!error.isEmpty()) {
+                        std::fprintf(stderr, "nnstudio: compress: %s\n", qPrintable(error));
+                        capture();
+                    }
+                };
+                if (compress->sourceReady()) {
+                    start();
+                    return;
+                }
+                // A model file's data set still loading: run once it is there.
+                auto* once = new QObject(compress);
+                QObject::connect(compress, &views::compress::CompressPage::sourceChanged, once, [compress, once, start] {
+                    if (!compress->sourceReady()) return;
+                    once->deleteLater();
+                    start();
+                });
+            };
+        }
         shooter->start();
     }
     window.openModel(modelPath);

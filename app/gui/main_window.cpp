@@ -30,6 +30,7 @@
 #include "engine/io/onnx_export.h"
 #include "views/charts/curves_chart.h"
 #include "views/common/paths.h"
+#include "views/compress/compress_page.h"
 #include "views/dashboard/boundary_view.h"
 #include "views/dashboard/confusion_view.h"
 #include "views/dashboard/histogram_panel.h"
@@ -93,11 +94,15 @@ void MainWindow::createViews()
     pages_->addTab(stepperScroll, tr("Backprop stepper"));
     pages_->setTabToolTip(0, tr("Train a network and watch it learn (Ctrl+1)"));
     pages_->setTabToolTip(1, tr("Walk a formula or one training step node by node (Ctrl+2)"));
+    compress_ = new views::compress::CompressPage(session_);
+    pages_->setTabToolTip(pages_->addTab(compress_, tr("Compress")),
+                          tr("Prune, share, quantize and Huffman-code a copy of the trained model, stage by stage (Ctrl+4)"));
     setCentralWidget(pages_);
-    // The bottom panels watch training: on the stepper page they only take room,
+    // The bottom panels watch training: on the other pages they only take room,
     // so they step aside there and come back with the dashboard.
     connect(pages_, &QTabWidget::currentChanged, this, [this](int page) {
-        if (page == 1) {
+        if (page != 0) {
+            if (!hiddenForStepper_.isEmpty()) return;  // already put away by another page
             hiddenForStepper_.clear();
             for (auto* d : findChildren<QDockWidget*>())
                 if (dockWidgetArea(d) == Qt::BottomDockWidgetArea && !d->isHidden() && !d->isFloating()) {
@@ -219,6 +224,7 @@ void MainWindow::createMenus()
     viewMenu_ = menuBar()->addMenu(tr("&View"));
     viewMenu_->addAction(tr("Training &dashboard"), QKeySequence(Qt::CTRL | Qt::Key_1), this, [this] { showPage(0); });
     viewMenu_->addAction(tr("Backprop &stepper"), QKeySequence(Qt::CTRL | Qt::Key_2), this, [this] { showPage(1); });
+    viewMenu_->addAction(tr("&Compress"), QKeySequence(Qt::CTRL | Qt::Key_4), this, [this] { showPage(compressPageIndex()); });
     viewMenu_->addSeparator();
     for (QDockWidget* d : findChildren<QDockWidget*>()) viewMenu_->addAction(d->toggleViewAction());
     viewMenu_->addSeparator();
@@ -334,6 +340,8 @@ void MainWindow::startBranch(const views::HistoryDock::BranchRequest& b)
 
 void MainWindow::showPage(int page) { pages_->setCurrentIndex(page); }
 
+int MainWindow::compressPageIndex() const { return pages_->indexOf(compress_); }
+
 QString MainWindow::statusText() const { return stateLabel_->text() + " · " + metricsLabel_->text(); }
 
 void MainWindow::updateRunActions()
@@ -372,6 +380,7 @@ void MainWindow::setProjectorMode(bool on)
     confusion_->setUiScale(scale);
     setup_->setUiScale(scale);
     stepper_->setUiScale(scale);
+    compress_->setUiScale(scale);
     setupScroll_->setMinimumWidth(setup_->minimumSizeHint().width() + setupScroll_->verticalScrollBar()->sizeHint().width());
     histograms_->setMinimumHeight(on ? 160 : 220);  // 1000 px high at 2x text has no room to spare
     if (changed) arrangeDocks();
@@ -533,6 +542,9 @@ void MainWindow::showShortcuts()
                "<tr><td><b>Ctrl+Shift+S</b></td><td>Save the trained model (.nnm)</td></tr>"
                "<tr><td><b>Ctrl+1 / Ctrl+2</b></td><td>Training dashboard / backprop stepper</td></tr>"
                "<tr><td><b>→ / ← (stepper)</b></td><td>Forward step / backward step</td></tr>"
+               "<tr><td><b>Ctrl+4</b></td><td>Compress page</td></tr>"
+               "<tr><td><b>Ctrl+Return / Esc (compress)</b></td><td>Run / cancel the pipeline</td></tr>"
+               "<tr><td><b>Ctrl+L, Ctrl+↑ / ↓, ← / → (compress)</b></td><td>Edit the pipeline, previous / next layer, previous / next stage</td></tr>"
                "<tr><td><b>Ctrl+E</b></td><td>Export a chart as PNG, SVG or CSV</td></tr>"
                "<tr><td><b>Ctrl+Z / Ctrl+Shift+Z</b></td><td>Undo / redo</td></tr>");
     QMessageBox::information(this, tr("Keyboard shortcuts"), "<table cellspacing=8>" + rows + "</table>");
@@ -548,6 +560,7 @@ void MainWindow::showError(const QString& message)
 void MainWindow::closeEvent(QCloseEvent* e)
 {
     session_->stop();
+    compress_->cancel();
     QSettings settings;
     settings.setValue("window/geometry", saveGeometry());
     settings.setValue("window/state", saveState());

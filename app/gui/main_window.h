@@ -22,6 +22,9 @@ class ConfusionView;
 class Exportable;
 class StepperView;
 class HistoryDock;
+namespace compress {
+class CompressPage;
+}
 } // namespace views
 
 class MainWindow : public QMainWindow {
@@ -38,6 +41,8 @@ public:
     views::ConfusionView* confusion() const { return confusion_; }
     views::StepperView* stepper() const { return stepper_; }
     views::HistoryDock* history() const { return history_; }  // the run history dock
+    views::compress::CompressPage* compressPage() const { return compress_; }
+    int compressPageIndex() const;
     // 0 the training dashboard, 1 the backprop stepper.
     void showPage(int page);
     QUndoStack* undoStack() const { return undo_; }
@@ -86,6 +91,7 @@ private:
     views::ConfusionView* confusion_ = nullptr;
     views::StepperView* stepper_ = nullptr;
     views::HistoryDock* history_ = nullptr;
+    views::compress::CompressPage* compress_ = nullptr;
     class QTabWidget* pages_ = nullptr;
     QList<class QDockWidget*> hiddenForStepper_;  // bottom docks put away while the stepper shows
     QUndoStack* undo_;

@@ -34,13 +34,22 @@ void ScreenshotDriver::whenReady()
     if (started_ || s->busyLoading() || s->state() != TrainingSession::State::Ready) return;
     started_ = true;
     if (epochs_ <= 0) {
-        QTimer::singleShot(300, this, &ScreenshotDriver::capture);
+        finish();
         return;
     }
     window_->setupPanel()->setEpochs(epochs_);
     s->setConfig(window_->setupPanel()->trainConfig());
-    connect(s, &TrainingSession::finished, this, [this] { QTimer::singleShot(300, this, &ScreenshotDriver::capture); });
+    connect(s, &TrainingSession::finished, this, &ScreenshotDriver::finish);
     s->train();
+}
+
+void ScreenshotDriver::finish()
+{
+    auto later = [this] { QTimer::singleShot(300, this, &ScreenshotDriver::capture); };
+    if (beforeCapture)
+        QTimer::singleShot(0, this, [this, later] { beforeCapture(later); });
+    else
+        later();
 }
 
 void ScreenshotDriver::capture()

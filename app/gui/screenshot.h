@@ -5,6 +5,7 @@
 // quits with 0, or with 1 and a message if anything fails or times out.
 #include <QObject>
 #include <QString>
+#include <functional>
 
 class MainWindow;
 
@@ -13,9 +14,13 @@ class ScreenshotDriver : public QObject {
 public:
     ScreenshotDriver(MainWindow* window, QString path, int epochs, QObject* parent = nullptr);
     void start();
+    // Work to finish after training and before the capture (the compress page runs
+    // its pipeline): called with the capture, which it calls when done.
+    std::function<void(std::function<void()> capture)> beforeCapture;
 
 private:
     void whenReady();
+    void finish();
     void capture();
     void fail(const QString& message);
 

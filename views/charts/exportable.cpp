@@ -44,6 +44,18 @@ QString exportCsv(const Exportable& chart, const QString& path)
         return path + ": could not write the CSV (" + f.errorString() + ")";
     QTextStream out(&f);
     out << chart.csvHeader().join(',') << '\n';
+    const QVector<QStringList> text = chart.csvTextRows();
+    for (const QStringList& row : text) {
+        QStringList cells;
+        for (QString cell : row) {
+            // RFC 4180: a cell with a comma, quote or line break is quoted, quotes doubled.
+            if (cell.contains(',') || cell.contains('"') || cell.contains('\n'))
+                cell = '"' + cell.replace("\"", "\"\"") + '"';
+            cells << cell;
+        }
+        out << cells.join(',') << '\n';
+    }
+    if (!text.isEmpty()) return {};
     for (const auto& row : chart.csvRows()) {
         QStringList cells;
         for (double v : row) cells << QString::number(v, 'g', 9);

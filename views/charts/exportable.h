@@ -20,6 +20,9 @@ public:
     // The chart's data as a table: a header row and numeric rows.
     virtual QStringList csvHeader() const = 0;
     virtual QVector<QVector<double>> csvRows() const = 0;
+    // Tables with words in them (layer names, Huffman codes) give their rows here
+    // instead; when this is not empty, exportCsv writes it and not csvRows().
+    virtual QVector<QStringList> csvTextRows() const { return {}; }
 };
 
 // Each returns an empty string on success, else a message naming the file and the problem.

@@ -58,6 +58,8 @@ public:
     bool busyLoading() const { return loading_; }
     QString dataName() const { return dataName_; }
     const nn::data::Split* data() const { return data_.get(); }
+    // The same split, shared: for work on other threads that must outlive a data change.
+    std::shared_ptr<const nn::data::Split> sharedData() const { return data_; }
     const nn::ModelSpec* spec() const { return spec_.get(); }
     // A model with the current weights for drawing (built on the UI thread from the
     // latest snapshot; null when no model is set).

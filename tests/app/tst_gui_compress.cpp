@@ -1,0 +1,205 @@
+// The Compress page in the real window: a small trained model goes through a
+// pipeline run from the page on its worker thread; the filmstrip, the tables and
+// the storage chart fill stage by stage, exports write files, a cancel stops a
+// long run and leaves the page usable, and the dashboard's model is never touched.
+#include <QtTest/QtTest>
+
+#include <QFile>
+#include <QLineEdit>
+#include <QTemporaryDir>
+
+#include "app/gui/main_window.h"
+#include "views/charts/exportable.h"
+#include "views/compress/compress_page.h"
+#include "views/compress/filmstrip_view.h"
+#include "views/compress/huffman_table.h"
+#include "views/compress/layer_table.h"
+#include "views/compress/storage_chart.h"
+#include "views/dashboard/setup_panel.h"
+#include "views/training/training_session.h"
+
+using views::TrainingSession;
+using views::compress::CompressPage;
+
+class GuiCompress : public QObject {
+    Q_OBJECT
+private:
+    std::unique_ptr<MainWindow> window;
+    CompressPage* page = nullptr;
+    QTemporaryDir tmp;
+
+    std::vector<std::vector<float>> dashboardWeights() const
+    {
+        std::vector<std::vector<float>> w;
+        for (const auto& t : window->session()->snapshot().params) w.emplace_back(t.data(), t.data() + t.numel());
+        return w;
+    }
+
+    bool runToEnd(const QString& pipeline, int timeoutMs = 20000)
+    {
+        page->setPipeline(pipeline);
+        if (!page->run().isEmpty()) return false;
+        QSignalSpy done(page, &CompressPage::runFinished);
+        return done.wait(timeoutMs) && !page->running();
+    }
+
+private slots:
+    void initTestCase()
+    {
+        qputenv("NNSTUDIO_NO_DIALOGS", "1");
+        QCoreApplication::setOrganizationName("NN Studio Tests");
+        window = std::make_unique<MainWindow>();
+        window->resize(1400, 900);
+        window->show();
+        QVERIFY(QTest::qWaitForWindowExposed(window.get()));
+        page = window->compressPage();
+        QVERIFY(page);
+        window->openModel(QString(qgetenv("NN_SOURCE_DIR")) + "/assets/models/spiral-mlp.json");
+        QVERIFY(window->setupPanel()->selectData("spiral"));
+        QTRY_VERIFY_WITH_TIMEOUT(window->session()->state() == TrainingSession::State::Ready, 10000);
+        window->setupPanel()->setEpochs(40);
+        window->session()->setConfig(window->setupPanel()->trainConfig());
+        window->session()->train();
+        QTRY_VERIFY_WITH_TIMEOUT(window->session()->state() == TrainingSession::State::Finished, 20000);
+        window->showPage(window->compressPageIndex());
+        QVERIFY(page->isVisible());
+        QVERIFY(page->sourceReady());
+    }
+
+    void pipelineIsCheckedAsTyped()
+    {
+        auto* edit = page->findChild<QLineEdit*>();
+        QVERIFY(edit);
+        edit->setText("prune:1.5");
+        QVERIFY2(page->pipelineError().contains("sparsity"), qPrintable(page->pipelineError()));
+        edit->setText("prune:0.5,huffman");
+        QVERIFY2(page->pipelineError().contains("share"), qPrintable(page->pipelineError()));
+        QVERIFY(!page->run().isEmpty());  // refused, with the reason
+        QVERIFY(!page->running());
+        edit->setText("prune:0.5,retrain:1");
+        QCOMPARE(page->pipelineError(), QString());
+    }
+
+    void pipelineRunsStageByStage()
+    {
+        const auto before = dashboardWeights();
+        QVERIFY(runToEnd("prune:0.5,retrain:2,share:2,retrain:1,huffman"));
+        QVERIFY2(!page->statusText().contains("stopped"), qPrintable(page->statusText()));
+
+        // One frame per stage after the dense one, each on the dense model's axes.
+        QCOMPARE(int(page->stages().size()), 6);
+        QCOMPARE(page->filmstrip()->frameCount(), 6);
+        QCOMPARE(page->storageChart()->barCount(), 6);
+        const auto& dense = page->stages().front();
+        const auto& last = page->stages().back();
+        QCOMPARE(QString::fromStdString(dense.kind), QString("dense"));
+        QVERIFY(last.ratio > 1.0);
+        for (size_t s = 1; s < page->stages().size(); ++s)
+            for (size_t l = 0; l < dense.layers.size(); ++l) {
+                QCOMPARE(page->stages()[s].layers[l].histogram.lo, dense.layers[l].histogram.lo);
+                QCOMPARE(page->stages()[s].layers[l].histogram.hi, dense.layers[l].histogram.hi);
+            }
+        // Pruning shows as exact zeros in the histogram: half of every layer.
+        const auto& pruned = page->stages()[1].layers.front();
+        QVERIFY(pruned.histogram.zeros >= uint64_t(pruned.weights / 2) - 1);
+
+        // The newest stage is selected: the layer table has one row per layer and the model.
+        QCOMPARE(page->selectedStage(), 5);
+        QCOMPARE(page->layerTable()->rowCount(), int(last.layers.size()) + 1);
+        QVERIFY(page->huffmanTable()->indexRows() > 0);
+        QVERIFY(page->huffmanTable()->indexRows() <= 4);  // share:2: at most 4 centroids
+        QVERIFY(page->huffmanTable()->gapRows() > 0);
+        // A stage before the huffman stage has no code tables.
+        page->selectStage(1);
+        QCOMPARE(page->huffmanTable()->indexRows(), 0);
+        QCOMPARE(page->layerTable()->rowCount(), int(last.layers.size()) + 1);
+
+        // Clicking a frame and the arrow keys select stages; the layer box the layer.
+        QTest::mouseClick(page->filmstrip(), Qt::LeftButton, {}, page->filmstrip()->frameRect(3).center());
+        QCOMPARE(page->selectedStage(), 3);
+        QTest::keyClick(page->filmstrip(), Qt::Key_Right);
+        QCOMPARE(page->selectedStage(), 4);
+        page->selectLayer(1);
+        QCOMPARE(page->filmstrip()->layer(), 1);
+
+        // The dashboard's model is untouched: compression worked on a copy.
+        QCOMPARE(dashboardWeights(), before);
+        QVERIFY(page->compressedModel());
+    }
+
+    void everythingExports()
+    {
+        page->selectStage(int(page->stages().size()) - 1);  // after the huffman stage: code tables to export
+        int index = 0;
+        for (views::Exportable* e : page->exportables()) {
+            for (const char* ext : {"png", "svg", "csv"}) {
+                const QString path = tmp.filePath(QString("view%1.%2").arg(index).arg(ext));
+                QCOMPARE(views::exportChart(*e, path), QString());
+                QVERIFY2(QFileInfo(path).size() > 0, qPrintable(path));
+            }
+            QFile csv(tmp.filePath(QString("view%1.csv").arg(index)));
+            QVERIFY(csv.open(QIODevice::ReadOnly));
+            QVERIFY2(csv.readAll().count('\n') > 2, qPrintable(e->exportTitle()));
+            ++index;
+        }
+        // The Huffman table's CSV holds the codes as written.
+        QFile huffman(tmp.filePath("view2.csv"));
+        QVERIFY(huffman.open(QIODevice::ReadOnly));
+        QVERIFY(huffman.readLine().startsWith("stage,layer,table,symbol,count,code,length"));
+    }
+
+    void cancelStopsALongRunAndLeavesThePageUsable()
+    {
+        page->setPipeline("prune:0.5,retrain:100000,share:2");
+        QCOMPARE(page->run(), QString());
+        QVERIFY(page->running());
+        QVERIFY(!page->run().isEmpty());  // a second run is refused while one runs
+        QTRY_VERIFY_WITH_TIMEOUT(page->stages().size() >= 2, 10000);  // dense and pruned, now retraining
+        QSignalSpy done(page, &CompressPage::runFinished);
+        window->activateWindow();  // shortcuts go to the active window
+        QVERIFY(QTest::qWaitForWindowActive(window.get()));
+        page->filmstrip()->setFocus();
+        QTest::keyClick(page->filmstrip(), Qt::Key_Escape);  // the page's shortcut
+        QVERIFY(done.wait(5000));
+        QCOMPARE(done.front().at(0).toBool(), true);  // cancelled
+        QVERIFY(!page->running());
+        QVERIFY(page->stages().size() < 4);
+        QVERIFY2(page->statusText().contains("Cancelled"), qPrintable(page->statusText()));
+
+        QVERIFY(runToEnd("prune:0.8,share:3,huffman"));
+        QCOMPARE(page->filmstrip()->frameCount(), 4);
+        QVERIFY(page->stages().back().ratio > 1.0);
+    }
+
+    void savedModelFileCompressesToo()
+    {
+        const QString nnm = tmp.filePath("spiral.nnm");
+        QCOMPARE(window->saveTrainedModel(nnm), QString());
+        QVERIFY(!page->openModelFile(tmp.filePath("missing.nnm")).isEmpty());  // a message, no crash
+        QCOMPARE(page->openModelFile(nnm), QString());
+        QTRY_VERIFY_WITH_TIMEOUT(page->sourceReady(), 10000);
+        QVERIFY(page->sourceText().contains("spiral.nnm"));
+        QVERIFY(runToEnd("prune:0.7,retrain:1"));
+        QCOMPARE(page->filmstrip()->frameCount(), 3);
+
+        const QString out = tmp.filePath("compressed.nnm");
+        QCOMPARE(page->saveCompressedModel(out), QString());
+        QVERIFY(QFileInfo(out).size() > 0);
+        page->useDashboardModel();
+        QVERIFY(page->sourceText().contains("dashboard"));
+    }
+
+    void projectorModeKeepsThePageWhole()
+    {
+        window->setProjectorMode(true);
+        QCoreApplication::processEvents();
+        QVERIFY(page->filmstrip()->height() > 0);
+        QVERIFY(page->filmstrip()->frameRect(0).width() >= 150 * 2 - 1);
+        window->setProjectorMode(false);
+    }
+
+    void cleanupTestCase() { window.reset(); }
+};
+
+QTEST_MAIN(GuiCompress)
+#include "tst_gui_compress.moc"

@@ -1,0 +1,691 @@
+#include "views/compress/compress_page.h"
+
+#include <QCheckBox>
+#include <QComboBox>
+#include <QDoubleSpinBox>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QFutureWatcher>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QLineEdit>
+#include <QMenu>
+#include <QMessageBox>
+#include <QProgressBar>
+#include <QPushButton>
+#include <QScrollArea>
+#include <QShortcut>
+#include <QSplitter>
+#include <QTabWidget>
+#include <QVBoxLayout>
+#include <QtConcurrent/QtConcurrentRun>
+
+#include <nlohmann/json.hpp>
+
+#include "engine/core/error.h"
+#include "engine/io/model_file.h"
+#include "views/compress/compress_runner.h"
+#include "views/compress/filmstrip_view.h"
+#include "views/compress/huffman_table.h"
+#include "views/compress/layer_table.h"
+#include "views/compress/storage_chart.h"
+#include "views/compress/storage_formats.h"
+#include "views/training/training_session.h"
+
+namespace views::compress {
+
+namespace {
+constexpr int kProgressSteps = 1000;
+const char* kDefaultPipeline = "prune:0.9,retrain:2,share:5,retrain:1,huffman";
+
+struct Preset {
+    const char* name;
+    const char* pipeline;
+    const char* tip;
+};
+// Offered when the engine's parser accepts them (a stage kind it does not know
+// yet hides its preset rather than offering a pipeline that cannot run).
+const Preset kPresets[] = {
+    {"Deep Compression", "prune:0.9,retrain:2,share:5,retrain:1,huffman",
+     "Han et al.'s three stages: prune 90% of each layer, retrain, share 32 values per layer, retrain the "
+     "centroids, Huffman code"},
+    {"Iterative pruning", "prune:0.5,retrain:1,prune:0.75,retrain:1,prune:0.9,retrain:1",
+     "Prune a little, retrain, prune more: the network recovers better than from one big cut"},
+    {"Pruning without retraining", "prune:0.5,prune:0.75,prune:0.9",
+     "The same cuts with no retraining in between: watch the accuracy fall"},
+    {"Global pruning", "gprune:0.9,retrain:2",
+     "One threshold for all layers: the big layers, with many small weights, lose more"},
+    {"Weight sharing", "share:4,retrain:1,huffman", "No pruning: 16 values per layer, retrained, Huffman coded"},
+    {"Dense-Sparse-Dense", "prune:0.5,retrain:2,dsd:2",
+     "Prune and retrain, then release the mask and train densely again (DSD): often more accurate than before"},
+};
+
+bool parses(const std::string& text)
+{
+    try {
+        nn::compress::parsePipeline(text);
+        return true;
+    } catch (const std::exception&) {
+        return false;
+    }
+}
+
+// The engine's message names the command-line option; here the field is the option.
+QString pipelineMessage(const char* what)
+{
+    QString m = QString::fromUtf8(what);
+    if (m.startsWith("--pipeline ")) m = m.mid(11);
+    if (!m.isEmpty()) m[0] = m[0].toUpper();
+    return m;
+}
+
+// Data options for a saved model's data set, as the CLI uses them (the same seed
+// gives the same test split).
+nn::data::SourceOptions savedDataOptions(const std::string& name, uint64_t seed)
+{
+    nn::data::SourceOptions o;
+    o.twoD.seed = seed;
+    o.splitSeed = seed;
+    if (name == "fashion-mnist") o.validationFraction = 5000.0 / 60000.0;
+    return o;
+}
+} // namespace
+
+CompressPage::CompressPage(TrainingSession* session, QWidget* parent)
+    : QWidget(parent), session_(session), runner_(new CompressRunner(this))
+{
+    setObjectName("compressPage");
+    buildUi();
+    buildShortcuts();
+    connect(runner_, &CompressRunner::stageFinished, this, &CompressPage::onStage);
+    connect(runner_, &CompressRunner::progress, this, &CompressPage::onProgress);
+    connect(runner_, &CompressRunner::finished, this, &CompressPage::onFinished);
+    for (auto signal : {&TrainingSession::modelChanged, &TrainingSession::dataChanged})
+        connect(session_, signal, this, &CompressPage::updateSource);
+    connect(session_, &TrainingSession::stateChanged, this, &CompressPage::updateSource);
+    setPipeline(kDefaultPipeline);
+    updateSource();
+}
+
+CompressPage::~CompressPage() = default;
+
+void CompressPage::buildUi()
+{
+    // ---- source ----
+    sourceLabel_ = new QLabel;
+    sourceLabel_->setWordWrap(true);
+    sourceLabel_->setTextFormat(Qt::RichText);
+    dashboardButton_ = new QPushButton(tr("Use &dashboard model"));
+    dashboardButton_->setToolTip(tr("Compress a copy of the model trained on the dashboard, on its data set. "
+                                    "The dashboard's model is never changed."));
+    connect(dashboardButton_, &QPushButton::clicked, this, &CompressPage::useDashboardModel);
+    openButton_ = new QPushButton(tr("&Open model file…"));
+    openButton_->setToolTip(tr("Compress a trained model saved as .nnm (File → Save trained model, or nnstudio-cli "
+                               "train --out), on the data set it names"));
+    connect(openButton_, &QPushButton::clicked, this, [this] {
+        const QString path = QFileDialog::getOpenFileName(this, tr("Open trained model"), QString(), tr("NN Studio models (*.nnm)"));
+        if (!path.isEmpty()) openModelFile(path);
+    });
+    saveButton_ = new QPushButton(tr("Sa&ve compressed…"));
+    saveButton_->setToolTip(tr("Save the compressed model of the last run as .nnm (its weights as f32: pruned zeros "
+                               "and shared values)"));
+    connect(saveButton_, &QPushButton::clicked, this, [this] {
+        const QString path = QFileDialog::getSaveFileName(this, tr("Save compressed model"), "compressed.nnm",
+                                                          tr("NN Studio models (*.nnm)"));
+        if (!path.isEmpty()) saveCompressedModel(path);
+    });
+    auto* sourceRow = new QHBoxLayout;
+    sourceRow->addWidget(new QLabel(tr("<b>Model</b>")));
+    sourceRow->addWidget(sourceLabel_, 1);
+    sourceRow->addWidget(dashboardButton_);
+    sourceRow->addWidget(openButton_);
+    sourceRow->addWidget(saveButton_);
+
+    // ---- pipeline ----
+    pipelineEdit_ = new QLineEdit;
+    pipelineEdit_->setPlaceholderText(kDefaultPipeline);
+    pipelineEdit_->setClearButtonEnabled(true);
+    pipelineEdit_->setToolTip(tr("Stages, comma-separated, run in order (Ctrl+L):\n%1")
+                                  .arg(QString::fromStdString(nn::compress::pipelineHelp()).trimmed()));
+    connect(pipelineEdit_, &QLineEdit::textChanged, this, &CompressPage::validatePipeline);
+    connect(pipelineEdit_, &QLineEdit::returnPressed, this, [this] { run(); });
+    retrainLr_ = new QDoubleSpinBox;
+    retrainLr_->setDecimals(5);
+    retrainLr_->setRange(0.00001, 1.0);
+    retrainLr_->setSingleStep(0.0005);
+    retrainLr_->setValue(0.001);
+    retrainLr_->setToolTip(tr("Learning rate of the retrain stages. Retraining fine-tunes a trained network: a "
+                              "tenth of the usual rate is a good start. Batch, optimizer and seed come from the "
+                              "dashboard's set-up."));
+    runButton_ = new QPushButton(tr("&Run"));
+    runButton_->setToolTip(tr("Run the pipeline on a copy of the model (Ctrl+Return)"));
+    runButton_->setDefault(true);
+    connect(runButton_, &QPushButton::clicked, this, [this] { run(); });
+    cancelButton_ = new QPushButton(tr("Cancel"));
+    cancelButton_->setToolTip(tr("Stop after the current training step; the stages done stay shown (Esc)"));
+    connect(cancelButton_, &QPushButton::clicked, this, &CompressPage::cancel);
+    auto* pipelineRow = new QHBoxLayout;
+    auto* pipelineLabel = new QLabel(tr("<b>&Pipeline</b>"));
+    pipelineLabel->setBuddy(pipelineEdit_);
+    pipelineRow->addWidget(pipelineLabel);
+    pipelineRow->addWidget(pipelineEdit_, 1);
+    auto* lrLabel = new QLabel(tr("Retrain &lr"));
+    lrLabel->setBuddy(retrainLr_);
+    pipelineRow->addWidget(lrLabel);
+    pipelineRow->addWidget(retrainLr_);
+    pipelineRow->addWidget(runButton_);
+    pipelineRow->addWidget(cancelButton_);
+
+    auto* presetRow = new QHBoxLayout;
+    presetRow->addWidget(new QLabel(tr("Presets:")));
+    for (const Preset& p : kPresets) {
+        if (!parses(p.pipeline)) continue;
+        auto* b = new QPushButton(tr(p.name));
+        b->setToolTip(QString("%1\n%2").arg(tr(p.tip), p.pipeline));
+        b->setFlat(false);
+        connect(b, &QPushButton::clicked, this, [this, text = QString(p.pipeline)] { setPipeline(text); });
+        presetButtons_ << b;
+        presetRow->addWidget(b);
+    }
+    presetRow->addStretch(1);
+
+    pipelineStatus_ = new QLabel;
+    pipelineStatus_->setWordWrap(true);
+
+    progress_ = new QProgressBar;
+    progress_->setRange(0, kProgressSteps);
+    progress_->setValue(0);
+    progress_->setTextVisible(false);
+    progress_->setMaximumHeight(QFontMetrics(font()).height());
+    status_ = new QLabel;
+    status_->setWordWrap(true);
+    auto* progressRow = new QHBoxLayout;
+    progressRow->addWidget(progress_, 1);
+    progressRow->addWidget(status_, 3);
+
+    // ---- filmstrip ----
+    layerBox_ = new QComboBox;
+    layerBox_->setToolTip(tr("The layer whose weights the filmstrip and the Huffman tables show (Ctrl+Up / Ctrl+Down)"));
+    layerBox_->setSizeAdjustPolicy(QComboBox::AdjustToContents);
+    logBox_ = new QCheckBox(tr("Lo&g counts"));
+    logBox_->setToolTip(tr("Count axis on a log scale: the pruned zeros and the thin tails fit on one axis"));
+    exportButton_ = new QPushButton(tr("E&xport"));
+    exportButton_->setToolTip(tr("Export the filmstrip, the tables or the storage chart as PNG, SVG or CSV "
+                                 "(also on each view's right-click menu)"));
+    auto* filmHeader = new QHBoxLayout;
+    auto* layerLabel = new QLabel(tr("<b>Weight histograms per stage</b> · L&ayer"));
+    layerLabel->setBuddy(layerBox_);
+    filmHeader->addWidget(layerLabel);
+    filmHeader->addWidget(layerBox_);
+    filmHeader->addWidget(logBox_);
+    auto* legend = new QLabel(tr("<span style='color:#1f77b4'>■</span> weights &nbsp; "
+                                 "<span style='color:#d62728'>■</span> exactly zero (pruned) &nbsp; "
+                                 "dashed: the value 0"));
+    filmHeader->addWidget(legend);
+    filmHeader->addStretch(1);
+    filmHeader->addWidget(exportButton_);
+
+    filmstrip_ = new FilmstripView;
+    auto* filmScroll = new QScrollArea;
+    filmScroll->setWidget(filmstrip_);
+    filmScroll->setWidgetResizable(true);
+    filmScroll->setFrameShape(QFrame::StyledPanel);
+    filmScroll->setVerticalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    auto* filmPanel = new QWidget;
+    auto* filmLayout = new QVBoxLayout(filmPanel);
+    filmLayout->setContentsMargins(0, 0, 0, 0);
+    filmLayout->addLayout(filmHeader);
+    filmLayout->addWidget(filmScroll, 1);
+    connect(layerBox_, &QComboBox::currentIndexChanged, this, [this](int i) {
+        filmstrip_->setLayer(std::max(0, i));
+        showStageDetails();
+    });
+    connect(logBox_, &QCheckBox::toggled, filmstrip_, &FilmstripView::setLogScale);
+    connect(filmstrip_, &FilmstripView::stageSelected, this, [this](int i) {
+        followNewest_ = i == int(stages_.size()) - 1;
+        selectStage(i);
+    });
+
+    // ---- details ----
+    layerTable_ = new LayerTable;
+    huffman_ = new HuffmanTable;
+    storage_ = new StorageChart;
+    stageSummary_ = new QLabel;
+    stageSummary_->setWordWrap(true);
+    stageSummary_->setToolTip(tr("Speed: this build runs pruned and shared weights through the same dense f32 "
+                                 "kernels, so a smaller model is not a faster one here; EIE-style sparse hardware "
+                                 "or kernels would be needed for that."));
+    auto* layersTab = new QWidget;
+    auto* layersLayout = new QVBoxLayout(layersTab);
+    layersLayout->setContentsMargins(0, 0, 0, 0);
+    layersLayout->addWidget(stageSummary_);
+    layersLayout->addWidget(layerTable_, 1);
+    tabs_ = new QTabWidget;
+    tabs_->addTab(layersTab, tr("Layers"));
+    tabs_->addTab(huffman_, tr("Huffman codes"));
+    tabs_->addTab(storage_, tr("Storage by stage"));
+    tabs_->setTabToolTip(0, tr("Per layer: weights, sparsity, bits per weight and the size in every format, at the "
+                               "selected stage"));
+    tabs_->setTabToolTip(1, tr("The selected layer's Huffman codes: symbol, count, code"));
+    tabs_->setTabToolTip(2, tr("Every stage's size in its smallest format, split by layer"));
+    for (Exportable* e : exportables()) installExportMenu(e->exportWidget(), e);
+
+    auto* exportMenu = new QMenu(exportButton_);
+    const QStringList names {tr("Filmstrip…"), tr("Layer table…"), tr("Huffman codes…"), tr("Storage chart…")};
+    for (int i = 0; i < exportables().size(); ++i)
+        exportMenu->addAction(names.value(i), this, [this, e = exportables()[i]] { exportDialog(e); });
+    exportButton_->setMenu(exportMenu);
+
+    auto* split = new QSplitter(Qt::Vertical);
+    split->addWidget(filmPanel);
+    split->addWidget(tabs_);
+    split->setStretchFactor(0, 3);
+    split->setStretchFactor(1, 2);
+    split->setChildrenCollapsible(false);
+
+    auto* layout = new QVBoxLayout(this);
+    layout->addLayout(sourceRow);
+    layout->addLayout(pipelineRow);
+    layout->addLayout(presetRow);
+    layout->addWidget(pipelineStatus_);
+    layout->addLayout(progressRow);
+    layout->addWidget(split, 1);
+}
+
+void CompressPage::buildShortcuts()
+{
+    auto shortcut = [this](const QKeySequence& key, auto slot) {
+        auto* s = new QShortcut(key, this);
+        s->setContext(Qt::WidgetWithChildrenShortcut);
+        connect(s, &QShortcut::activated, this, slot);
+    };
+    shortcut(QKeySequence(Qt::CTRL | Qt::Key_Return), [this] { run(); });
+    shortcut(QKeySequence(Qt::CTRL | Qt::Key_Enter), [this] { run(); });
+    shortcut(QKeySequence(Qt::Key_Escape), [this] { cancel(); });
+    shortcut(QKeySequence(Qt::CTRL | Qt::Key_L), [this] {
+        pipelineEdit_->setFocus();
+        pipelineEdit_->selectAll();
+    });
+    shortcut(QKeySequence(Qt::CTRL | Qt::Key_Up), [this] { selectLayer(layerBox_->currentIndex() - 1); });
+    shortcut(QKeySequence(Qt::CTRL | Qt::Key_Down), [this] { selectLayer(layerBox_->currentIndex() + 1); });
+}
+
+QList<Exportable*> CompressPage::exportables() const { return {filmstrip_, layerTable_, huffman_, storage_}; }
+
+// ---- source ---------------------------------------------------------------------------
+
+void CompressPage::useDashboardModel()
+{
+    fromFile_ = false;
+    filePath_.clear();
+    fileData_.reset();
+    updateSource();
+}
+
+QString CompressPage::openModelFile(const QString& path)
+{
+    QString dataName;
+    uint64_t seed = 1;
+    try {
+        const nn::io::LoadedModel loaded = nn::io::loadModelFile(path.toStdString());
+        const auto& meta = loaded.extras.metadata;
+        if (meta.is_object() && meta.contains("data") && meta["data"].is_string())
+            dataName = QString::fromStdString(meta["data"].get<std::string>());
+        if (meta.is_object() && meta.contains("seed") && meta["seed"].is_number_integer()) seed = meta["seed"].get<uint64_t>();
+        fileInfo_ = tr("%1 (%2 parameters)").arg(QString::fromStdString(loaded.model.spec().name)).arg(loaded.model.parameterCount());
+    } catch (const std::exception& e) {
+        const QString m = QString::fromUtf8(e.what());
+        setStatus(m, true);
+        return m;
+    }
+    if (dataName.isEmpty()) {
+        const QString m = tr("%1 does not say which data set it was trained on: save it from NN Studio or "
+                             "nnstudio-cli train --out, which record it").arg(path);
+        setStatus(m, true);
+        return m;
+    }
+    fromFile_ = true;
+    filePath_ = path;
+    fileDataName_ = dataName;
+    fileData_.reset();
+    if (session_->dataName() == dataName && session_->sharedData()) {
+        fileData_ = session_->sharedData();  // the dashboard's split of the same set
+    } else if (session_->dataName() == dataName && session_->busyLoading()) {
+        // The dashboard is loading the same set: share it rather than hold it twice.
+        loadingData_ = true;
+        auto* once = new QObject(this);
+        auto done = [this, once, forPath = path, dataName] {
+            once->deleteLater();
+            if (filePath_ != forPath) return;
+            loadingData_ = false;
+            fileData_ = session_->sharedData();
+            if (!fileData_) setStatus(tr("Could not load the data set '%1' named in the model file").arg(dataName), true);
+            updateSource();
+        };
+        connect(session_, &TrainingSession::dataChanged, once, done);
+        connect(session_, &TrainingSession::errorOccurred, once, done);
+    } else {
+        loadingData_ = true;
+        auto* watcher = new QFutureWatcher<std::shared_ptr<const nn::data::Split>>(this);
+        const std::string name = dataName.toStdString();
+        const QString forPath = path;
+        connect(watcher, &QFutureWatcherBase::finished, this, [this, watcher, forPath, dataName] {
+            watcher->deleteLater();
+            if (filePath_ != forPath) return;  // another source was chosen meanwhile
+            loadingData_ = false;
+            fileData_ = watcher->result();
+            if (!fileData_) setStatus(tr("Could not load the data set '%1' named in the model file").arg(dataName), true);
+            updateSource();
+        });
+        watcher->setFuture(QtConcurrent::run([name, seed]() -> std::shared_ptr<const nn::data::Split> {
+            try {
+                return std::make_shared<const nn::data::Split>(nn::data::loadSource(name, savedDataOptions(name, seed)));
+            } catch (const std::exception&) {
+                return nullptr;
+            }
+        }));
+    }
+    updateSource();
+    return {};
+}
+
+bool CompressPage::sourceReady() const
+{
+    if (fromFile_) return fileData_ != nullptr;
+    return session_->viewModel() && session_->sharedData();
+}
+
+QString CompressPage::sourceText() const { return sourceLabel_->text(); }
+
+void CompressPage::updateSource()
+{
+    QString text;
+    if (fromFile_) {
+        text = tr("%1 from <i>%2</i> on %3").arg(fileInfo_.toHtmlEscaped(), QFileInfo(filePath_).fileName().toHtmlEscaped(),
+                                                fileDataName_.toHtmlEscaped());
+        if (loadingData_) text += tr(" · loading the data…");
+    } else if (!session_->spec() || !session_->sharedData()) {
+        text = tr("The dashboard has no model and data yet: train one there (Ctrl+1), or open a trained model file.");
+    } else {
+        const auto& snap = session_->snapshot();
+        text = tr("The dashboard's <b>%1</b> on %2, a copy").arg(QString::fromStdString(session_->spec()->name).toHtmlEscaped(),
+                                                               session_->dataName().toHtmlEscaped());
+        if (session_->state() == TrainingSession::State::Finished)
+            text += tr(" · trained %1 epochs, test accuracy %2%").arg(snap.epoch).arg(100.0 * session_->result().testAccuracy, 0, 'f', 1);
+        else if (snap.step == 0)
+            text += tr(" · <span style='color:#b35900'>untrained: train it first for a meaningful result</span>");
+        else
+            text += tr(" · epoch %1").arg(snap.epoch);
+    }
+    sourceLabel_->setText(text);
+    updateButtons();
+    emit sourceChanged();
+}
+
+// ---- pipeline ---------------------------------------------------------------------------
+
+void CompressPage::setPipeline(const QString& text)
+{
+    pipelineEdit_->setText(text);
+    validatePipeline();
+}
+
+QString CompressPage::pipeline() const { return pipelineEdit_->text().trimmed(); }
+
+void CompressPage::validatePipeline()
+{
+    specs_.clear();
+    pipelineError_.clear();
+    try {
+        specs_ = nn::compress::parsePipeline(pipeline().toStdString());
+    } catch (const std::exception& e) {
+        pipelineError_ = pipelineMessage(e.what());
+    }
+    if (pipelineError_.isEmpty()) {
+        QStringList steps;
+        for (const auto& s : specs_) steps << QString::fromStdString(s.text);
+        pipelineStatus_->setText(tr("<span style='color:#2c7a2c'>✔</span> %1 stages: dense → %2")
+                                     .arg(specs_.size())
+                                     .arg(steps.join(" → ").toHtmlEscaped()));
+        pipelineEdit_->setStyleSheet(QString());
+    } else {
+        pipelineStatus_->setText(QString("<span style='color:#c62828'>✘ %1</span>").arg(pipelineError_.toHtmlEscaped()));
+        pipelineEdit_->setStyleSheet("QLineEdit { border: 2px solid #c62828; }");
+    }
+    updateButtons();
+}
+
+void CompressPage::updateButtons()
+{
+    const bool busy = running();
+    runButton_->setEnabled(!busy && pipelineError_.isEmpty() && sourceReady());
+    cancelButton_->setEnabled(busy);
+    saveButton_->setEnabled(!busy && compressedModel());
+    dashboardButton_->setEnabled(!busy);
+    openButton_->setEnabled(!busy);
+    pipelineEdit_->setReadOnly(busy);
+    for (auto* b : presetButtons_) b->setEnabled(!busy);
+}
+
+bool CompressPage::running() const { return runner_->running(); }
+
+const nn::Model* CompressPage::compressedModel() const { return runner_->model(); }
+
+QString CompressPage::run()
+{
+    auto refuse = [this](const QString& why) {
+        setStatus(why, true);
+        return why;
+    };
+    if (running()) return refuse(tr("A pipeline is already running: cancel it first (Esc)."));
+    validatePipeline();
+    if (!pipelineError_.isEmpty()) return refuse(pipelineError_);
+
+    std::unique_ptr<nn::Model> model;
+    std::shared_ptr<const nn::data::Split> data;
+    if (fromFile_) {
+        if (!fileData_) return refuse(loadingData_ ? tr("The model file's data set is still loading.") : tr("The model file's data set could not be loaded."));
+        try {
+            model = std::make_unique<nn::Model>(nn::io::loadModelFile(filePath_.toStdString()).model);
+        } catch (const std::exception& e) {
+            return refuse(QString::fromUtf8(e.what()));
+        }
+        data = fileData_;
+    } else {
+        if (session_->state() == TrainingSession::State::Running)
+            return refuse(tr("The dashboard is training: pause (Space) or wait for it to finish, so the copy "
+                             "compressed is one fixed model."));
+        model = session_->currentModel();
+        data = session_->sharedData();
+        if (!model || !data)
+            return refuse(tr("The dashboard has no model and data yet: open and train one there (Ctrl+1), or "
+                             "open a trained model file."));
+    }
+    nn::compress::PipelineOptions options;
+    options.train = session_->config();
+    options.retrainLr = float(retrainLr_->value());
+
+    stages_.clear();
+    filmstrip_->clear();
+    storage_->clear();
+    layerTable_->clearStage();
+    stageSummary_->clear();
+    huffman_->clearLayer(tr("Huffman codes appear after a huffman stage."));
+    selectedStage_ = -1;
+    followNewest_ = true;
+    runPipeline_ = pipeline();
+    if (!runner_->start(std::move(model), std::move(data), specs_, options))
+        return refuse(tr("The pipeline could not start."));
+    progress_->setValue(0);
+    setStatus(tr("Evaluating the dense model…"), false);
+    updateButtons();
+    emit runStarted();
+    return {};
+}
+
+void CompressPage::cancel()
+{
+    if (!running()) return;
+    runner_->cancel();
+    setStatus(tr("Cancelling after the current step…"), false);
+}
+
+QString CompressPage::saveCompressedModel(const QString& path)
+{
+    const nn::Model* model = compressedModel();
+    if (!model || stages_.empty()) {
+        const QString m = tr("There is no compressed model yet: run a pipeline first.");
+        setStatus(m, true);
+        return m;
+    }
+    try {
+        nn::io::ModelFileExtras extras;
+        const auto data = fromFile_ ? fileData_ : session_->sharedData();
+        if (data) extras.classNames = data->train.classNames;
+        const auto& last = stages_.back();
+        extras.metadata = {{"data", (fromFile_ ? fileDataName_ : session_->dataName()).toStdString()},
+                           {"seed", session_->config().seed},
+                           {"compress", runPipeline_.toStdString()},
+                           {"ratio", last.ratio},
+                           {"test_accuracy", last.testAccuracy},
+                           {"saved_by", "nnstudio"}};
+        nn::io::saveModelFile(path.toStdString(), *model, extras);
+    } catch (const std::exception& e) {
+        const QString m = QString::fromUtf8(e.what());
+        setStatus(m, true);
+        return m;
+    }
+    setStatus(tr("Saved the compressed model to %1").arg(path), false);
+    return {};
+}
+
+// ---- results ------------------------------------------------------------------------------
+
+void CompressPage::onStage(const nn::compress::StageResult& stage)
+{
+    stages_.push_back(stage);
+    if (stages_.size() == 1) {  // the dense model names the layers
+        const QString keep = layerBox_->currentText().section(' ', 0, 0);
+        QSignalBlocker block(layerBox_);
+        layerBox_->clear();
+        int restore = 0;
+        for (const auto& l : stage.layers) {
+            QStringList dims;
+            for (int64_t d : l.shape) dims << QString::number(d);
+            if (QString::fromStdString(l.name) == keep) restore = layerBox_->count();
+            layerBox_->addItem(QString("%1 (%2)").arg(QString::fromStdString(l.name), dims.join(QChar(0x00d7))));
+        }
+        layerBox_->setCurrentIndex(stage.layers.empty() ? -1 : restore);
+        filmstrip_->setLayer(restore);
+    }
+    filmstrip_->addStage(stage);
+    storage_->addStage(stage);
+    if (followNewest_) selectStage(int(stages_.size()) - 1);
+}
+
+void CompressPage::onProgress(int step, double fraction, const QString& message)
+{
+    const int n = std::max<int>(1, int(specs_.size()));
+    const double done = step <= 0 ? 0.0 : (step - 1 + std::clamp(fraction, 0.0, 1.0)) / n;
+    progress_->setValue(int(done * kProgressSteps));
+    const QString stage = step >= 1 && step <= int(specs_.size()) ? QString::fromStdString(specs_[size_t(step - 1)].text) : tr("dense");
+    setStatus(tr("Stage %1 of %2 · %3 · %4").arg(std::max(0, step)).arg(specs_.size()).arg(stage, message), false);
+}
+
+void CompressPage::onFinished(bool cancelled, const QString& error)
+{
+    updateButtons();
+    if (!error.isEmpty()) {
+        setStatus(tr("The pipeline stopped: %1").arg(error), true);
+    } else if (cancelled) {
+        setStatus(tr("Cancelled after %1 of %2 stages; the stages done are shown.")
+                      .arg(std::max(0, int(stages_.size()) - 1))
+                      .arg(specs_.size()),
+                  false);
+    } else if (!stages_.empty()) {
+        progress_->setValue(kProgressSteps);
+        const auto& first = stages_.front();
+        const auto& last = stages_.back();
+        setStatus(tr("Done in %1 s: %2× smaller than dense f32 (%3, %4), test accuracy %5% → %6%")
+                      .arg(last.seconds, 0, 'f', 1)
+                      .arg(last.ratio, 0, 'f', 1)
+                      .arg(formatName(last.bestFormat))
+                      .arg(last.bits.count(last.bestFormat) ? sizeText(double(last.bits.at(last.bestFormat))) : QString("?"))
+                      .arg(100.0 * first.testAccuracy, 0, 'f', 1)
+                      .arg(100.0 * last.testAccuracy, 0, 'f', 1),
+                  false);
+    }
+    emit runFinished(cancelled, error);
+}
+
+void CompressPage::selectStage(int index)
+{
+    if (stages_.empty()) return;
+    selectedStage_ = std::clamp(index, 0, int(stages_.size()) - 1);
+    filmstrip_->setSelectedStage(selectedStage_);
+    showStageDetails();
+}
+
+void CompressPage::selectLayer(int index)
+{
+    if (layerBox_->count() == 0) return;
+    layerBox_->setCurrentIndex(std::clamp(index, 0, layerBox_->count() - 1));
+}
+
+int CompressPage::selectedLayer() const { return layerBox_->currentIndex(); }
+
+void CompressPage::showStageDetails()
+{
+    if (selectedStage_ < 0 || selectedStage_ >= int(stages_.size())) return;
+    const auto& s = stages_[size_t(selectedStage_)];
+    layerTable_->setStage(s);
+    const auto& dense = stages_.front();
+    const double change = 100.0 * s.accuracyChange;
+    QString summary = tr("<b>%1</b>: test accuracy %2%").arg(s.step == 0 ? tr("dense") : QString("%1 · %2").arg(s.step).arg(QString::fromStdString(s.text).toHtmlEscaped()))
+                          .arg(100.0 * s.testAccuracy, 0, 'f', 1);
+    if (s.step > 0) summary += tr(" (%1%2 points)").arg(change >= 0 ? "+" : QString(QChar(0x2212))).arg(std::abs(change), 0, 'f', 1);
+    if (s.bits.count(s.bestFormat))
+        summary += tr(" · %1 as %2, %3× smaller than dense f32").arg(sizeText(double(s.bits.at(s.bestFormat))), formatName(s.bestFormat))
+                       .arg(s.ratio, 0, 'f', 1);
+    if (s.inferenceMs > 0)
+        summary += tr(" · one pass over the test set %1 ms, dense model %2 ms: the same dense f32 kernels run both "
+                      "(pruned zeros and shared values are still multiplied), so smaller is not faster here and a "
+                      "difference is timing noise")
+                       .arg(s.inferenceMs, 0, 'f', 1)
+                       .arg(dense.inferenceMs, 0, 'f', 1);
+    stageSummary_->setText(summary);
+    const int layer = selectedLayer();
+    if (layer >= 0 && layer < int(s.layers.size())) huffman_->setLayer(s.layers[size_t(layer)], QString::fromStdString(s.text));
+}
+
+void CompressPage::showTab(QWidget* view)
+{
+    for (int i = 0; i < tabs_->count(); ++i)
+        if (tabs_->widget(i) == view || tabs_->widget(i)->isAncestorOf(view)) tabs_->setCurrentIndex(i);
+}
+
+QString CompressPage::statusText() const { return status_->text(); }
+
+void CompressPage::setStatus(const QString& text, bool error)
+{
+    status_->setStyleSheet(error ? "color: #c62828;" : QString());
+    status_->setText(text);
+}
+
+void CompressPage::exportDialog(Exportable* chart)
+{
+    const QString suggested = chart->exportTitle().toLower().replace(' ', '-') + ".png";
+    const QString path = QFileDialog::getSaveFileName(this, tr("Export %1").arg(chart->exportTitle()), suggested,
+                                                      tr("PNG image (*.png);;SVG drawing (*.svg);;CSV table (*.csv)"));
+    if (path.isEmpty()) return;
+    const QString error = exportChart(*chart, path);
+    setStatus(error.isEmpty() ? tr("Exported %1").arg(path) : error, !error.isEmpty());
+}
+
+void CompressPage::setUiScale(double scale)
+{
+    filmstrip_->setUiScale(scale);
+    progress_->setMaximumHeight(QFontMetrics(font()).height());
+}
+
+} // namespace views::compress

@@ -1,0 +1,146 @@
+#pragma once
+// The Compress page: Deep Compression run live on a copy of the model trained in
+// the dashboard (or a saved .nnm), stage by stage. Top: where the model comes from,
+// the pipeline string (checked as it is typed, the error in words), presets, Run
+// and Cancel, the progress of the running stage. Middle: the filmstrip, one weight
+// histogram of the chosen layer per stage. Bottom, in tabs: the per-layer storage
+// table, the Huffman code tables and the storage breakdown of the selected stage.
+// The pipeline runs on a worker thread (CompressRunner); nothing here blocks.
+//
+// Shortcuts (while the page has focus): Ctrl+Return run, Esc cancel, Ctrl+L edit the
+// pipeline, Ctrl+Up / Ctrl+Down previous / next layer, ← / → in the filmstrip
+// previous / next stage.
+#include <QWidget>
+#include <memory>
+#include <vector>
+
+#include "engine/compress/pipeline.h"
+#include "views/charts/exportable.h"
+
+class QCheckBox;
+class QComboBox;
+class QDoubleSpinBox;
+class QLabel;
+class QLineEdit;
+class QProgressBar;
+class QPushButton;
+class QTabWidget;
+
+namespace nn::data {
+struct Split;
+}
+
+namespace views {
+class TrainingSession;
+}
+
+namespace views::compress {
+
+class CompressRunner;
+class FilmstripView;
+class HuffmanTable;
+class LayerTable;
+class StorageChart;
+
+class CompressPage : public QWidget {
+    Q_OBJECT
+public:
+    explicit CompressPage(TrainingSession* session, QWidget* parent = nullptr);
+    ~CompressPage() override;
+
+    // ---- the source model -----------------------------------------------------------
+    // Compress (a copy of) the dashboard's model, on the dashboard's data (the default).
+    void useDashboardModel();
+    // Compress a saved model (.nnm) on the data set named in it; loads that data in
+    // the background unless the dashboard has it loaded. "" or the message.
+    QString openModelFile(const QString& path);
+    bool sourceReady() const;
+    QString sourceText() const;
+
+    // ---- the pipeline ------------------------------------------------------------------
+    void setPipeline(const QString& text);
+    QString pipeline() const;
+    // Why the pipeline string does not parse, in words; "" when it does.
+    QString pipelineError() const { return pipelineError_; }
+    // Starts the pipeline; "" when started, else why not (also shown on the page).
+    QString run();
+    void cancel();
+    bool running() const;
+    // The compressed model of the last run (null while running or before one).
+    const nn::Model* compressedModel() const;
+    QString saveCompressedModel(const QString& path);
+
+    // ---- what the page shows (tests, screenshots) ---------------------------------------
+    FilmstripView* filmstrip() const { return filmstrip_; }
+    LayerTable* layerTable() const { return layerTable_; }
+    HuffmanTable* huffmanTable() const { return huffman_; }
+    StorageChart* storageChart() const { return storage_; }
+    const std::vector<nn::compress::StageResult>& stages() const { return stages_; }
+    void selectStage(int index);
+    int selectedStage() const { return selectedStage_; }
+    void selectLayer(int index);
+    int selectedLayer() const;
+    // Show the bottom tab holding this view.
+    void showTab(QWidget* view);
+    QString statusText() const;
+    // Everything on the page that exports to PNG, SVG and CSV.
+    QList<Exportable*> exportables() const;
+
+    void setUiScale(double scale);
+
+signals:
+    void sourceChanged();  // the source model or its readiness changed
+    void runStarted();
+    void runFinished(bool cancelled, const QString& error);
+
+private:
+    void buildUi();
+    void buildShortcuts();
+    void validatePipeline();
+    void updateSource();
+    void updateButtons();
+    void onStage(const nn::compress::StageResult& stage);
+    void onProgress(int step, double fraction, const QString& message);
+    void onFinished(bool cancelled, const QString& error);
+    void showStageDetails();
+    void setStatus(const QString& text, bool error);
+    void exportDialog(Exportable* chart);
+
+    TrainingSession* session_;
+    CompressRunner* runner_;
+
+    // Source: the dashboard's model, or a model file with its data.
+    bool fromFile_ = false;
+    QString filePath_;
+    std::shared_ptr<const nn::data::Split> fileData_;
+    QString fileDataName_;
+    bool loadingData_ = false;
+    QString fileInfo_;
+
+    std::vector<nn::compress::StageSpec> specs_;
+    std::vector<nn::compress::StageResult> stages_;
+    QString pipelineError_;
+    QString runPipeline_;  // the pipeline of the last run, for saving
+    int selectedStage_ = -1;
+    bool followNewest_ = true;
+
+    QLabel* sourceLabel_ = nullptr;
+    QPushButton *dashboardButton_, *openButton_, *saveButton_;
+    QLineEdit* pipelineEdit_ = nullptr;
+    QLabel* pipelineStatus_ = nullptr;
+    QDoubleSpinBox* retrainLr_ = nullptr;
+    QPushButton *runButton_, *cancelButton_, *exportButton_;
+    QProgressBar* progress_ = nullptr;
+    QLabel* status_ = nullptr;
+    QComboBox* layerBox_ = nullptr;
+    QCheckBox* logBox_ = nullptr;
+    FilmstripView* filmstrip_ = nullptr;
+    QTabWidget* tabs_ = nullptr;
+    QLabel* stageSummary_ = nullptr;
+    LayerTable* layerTable_ = nullptr;
+    HuffmanTable* huffman_ = nullptr;
+    StorageChart* storage_ = nullptr;
+    QList<QPushButton*> presetButtons_;
+};
+
+} // namespace views::compress
