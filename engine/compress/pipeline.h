@@ -110,6 +110,17 @@ public:
     std::vector<StageResult> run(const std::vector<StageSpec>& stages, const StageFn& onStage = {},
                                  const ProgressFn& onProgress = {});
     void cancel() { cancelled_ = true; }
+
+    // After run(): one forward pass over the test set timed with the dense weights
+    // and with the compressed ones, alternately, `rounds` times each (the fastest
+    // of each). Both run on the same dense kernels, so pruned and shared weights
+    // cost dense FLOPs and the two times come out about equal. The model keeps its
+    // compressed weights. Throws nn::Error before run().
+    struct InferenceTiming {
+        double denseMs = 0, compressedMs = 0;
+        int rounds = 0;
+    };
+    InferenceTiming timeInference(int rounds = 5);
     bool cancelled() const { return cancelled_; }
 
 private:

@@ -342,8 +342,21 @@ private slots:
         noTest.test = data::Dataset {};
         QVERIFY_THROWS_EXCEPTION(Error, Pipeline(model, noTest, options()));
         Pipeline p(model, spiral(), options());
-        p.run(parsePipeline("prune:0.1"));
+        QVERIFY_THROWS_EXCEPTION(Error, p.timeInference());  // nothing to compare yet
+        const auto results = p.run(parsePipeline("prune:0.9"));
         QVERIFY_THROWS_EXCEPTION(Error, p.run(parsePipeline("prune:0.1")));  // runs once
+        // Timing both weight sets leaves the compressed ones in the model.
+        const Pipeline::InferenceTiming t = p.timeInference(2);
+        QVERIFY(t.denseMs > 0 && t.compressedMs > 0);
+        QCOMPARE(t.rounds, 2);
+        int64_t zeros = 0, weights = 0;
+        for (const auto& prm : model.parameters())
+            if (prm.name.size() > 7 && prm.name.compare(prm.name.size() - 7, 7, ".weight") == 0) {
+                weights += prm.value.numel();
+                for (int64_t i = 0; i < prm.value.numel(); ++i) zeros += prm.value[i] == 0.0f;
+            }
+        QCOMPARE(zeros, totalZeros(results.back()));
+        QVERIFY(zeros > weights / 2);
     }
 };
 
