@@ -4,6 +4,7 @@
 #include <cmath>
 #include <map>
 #include <memory>
+#include <numeric>
 #include <sstream>
 
 #include "engine/core/error.h"
@@ -302,6 +303,9 @@ ActivationCalibration calibrateActivations(const Model& model, const data::Datas
     for (size_t l = 0; l < layers; ++l) {
         const size_t perSample = size_t(Shape(model.layerShape(out.layers[l])).numel());
         stride[l] = std::max<size_t>(1, (perSample * total + kMaxKept - 1) / kMaxKept);
+        // A stride sharing a factor with the sample size would keep the same units
+        // (or channels) of every sample and skip the others: make it coprime.
+        while (std::gcd(stride[l], perSample) != 1) ++stride[l];
     }
     std::vector<std::vector<float>> kept(layers);
     std::vector<float> mn(layers, INFINITY), mx(layers, -INFINITY);

@@ -228,6 +228,74 @@ private slots:
         QVERIFY(cal.ranges[1].max <= 1.0f && cal.ranges[1].min >= -1.0f);  // tanh
     }
 
+    // More than 2^20 values per layer: percentiles come from an even subsample
+    // (every 3rd value here: a stride of 2 would see only the even units of the
+    // 12) and stay close to the exact ones; min and max see all.
+    void calibrationSubsamplesLargeLayers()
+    {
+        const data::Dataset big = data::makeGaussians({100000, 0.4, 9, 3});
+        Model model(ModelSpec::fromString(kNet), big.sampleShape, big.numClasses);
+        model.initialize(4);
+        const ActivationCalibration cal = calibrateActivations(model, big, 0, 99.0, 4096);
+        QCOMPARE(cal.samples, int64_t(100000));
+        QCOMPARE(cal.ranges[0].count, int64_t(100000) * 12);
+        const Tensor& w = model.parameters()[0].value;
+        const Tensor& bias = model.parameters()[1].value;
+        std::vector<float> h;
+        h.reserve(size_t(100000) * 12);
+        for (size_t s = 0; s < big.size(); ++s)
+            for (int j = 0; j < 12; ++j) {
+                const float* x = big.sample(s);
+                h.push_back(std::max(0.0f, x[0] * w[j] + x[1] * w[12 + j] + bias[j]));
+            }
+        const Calibration exact = calibrate(h.data(), h.size(), 99.0);
+        QVERIFY(std::fabs(cal.ranges[0].max - exact.max) < 1e-5f);
+        QVERIFY2(std::fabs(cal.ranges[0].hi - exact.hi) <= 0.01f * exact.hi,
+                 qPrintable(QString("%1 vs %2").arg(double(cal.ranges[0].hi)).arg(double(exact.hi))));
+        QVERIFY(cal.ranges[0].hi < exact.max);  // the percentile did clip
+    }
+
+    // Conv, pooling and flatten (a view) layers: every layer output found and
+    // quantized; 16 bits is the float network within rounding.
+    void convolutionalModel()
+    {
+        const char* spec = R"({"name": "q-conv", "input": {"shape": [1, 6, 6]},
+          "layers": [{"id": "c1", "type": "conv2d", "filters": 3, "kernel": 3, "activation": "relu"},
+                     {"id": "p1", "type": "maxpool2d", "size": 2},
+                     {"id": "f", "type": "flatten"},
+                     {"id": "out", "type": "dense", "units": 4}],
+          "loss": "softmax_cross_entropy"})";
+        data::Dataset d;
+        d.name = "random images";
+        d.sampleShape = {1, 6, 6};
+        d.numClasses = 4;
+        Rng r(6);
+        for (int i = 0; i < 64; ++i) {
+            for (int k = 0; k < 36; ++k) d.features.push_back(float(r.uniform()));
+            d.labels.push_back(int32_t(r.below(4)));
+        }
+        d.classNames = {"a", "b", "c", "d"};
+        Model model(ModelSpec::fromString(spec), d.sampleShape, 4);
+        model.initialize(2);
+        for (auto& p : model.parameters())  // large logits: a loss far from ln 4 that coarse grids move
+            for (int64_t i = 0; i < p.value.numel(); ++i) p.value[i] *= 6.0f;
+        const BuiltGraph b = model.build(5, true);
+        const std::vector<int> nodes = layerOutputNodes(model, b);
+        QCOMPARE(b.graph.node(nodes[0]).name, std::string("c1.relu"));
+        QCOMPARE(b.graph.node(nodes[1]).name, std::string("p1.maxpool2d"));
+        QCOMPARE(b.graph.node(nodes[2]).name, std::string("f.flatten"));
+        const io::EvalResult f32 = io::evaluateModel(model, d);
+        QuantizedEvalConfig c;
+        c.weightBits = c.activationBits = 16;
+        c.batch = 7;  // batches of 7 and a last one of 1
+        const QuantizedEval q16 = evaluateQuantized(model, d, d, c);
+        QVERIFY(std::fabs(q16.loss - f32.loss) < 1e-3);
+        c.weightBits = c.activationBits = 2;
+        const QuantizedEval q2 = evaluateQuantized(model, d, d, c);
+        QVERIFY2(std::fabs(q2.loss - f32.loss) > 1e-2, qPrintable(QString("%1 %2").arg(q2.loss).arg(f32.loss)));
+        QCOMPARE(int(q2.activationFormats.size()), 4);
+    }
+
     void quantizedEvaluation()
     {
         const data::Split split = gaussians();
