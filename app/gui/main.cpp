@@ -1,7 +1,7 @@
 // nnstudio: the NN Studio desktop app.
 //   nnstudio [--model SPEC] [--data NAME] [--projector]
 //   nnstudio --screenshot FILE.png [--model SPEC] [--data NAME] [--train-epochs N] [--projector]
-//            [--page dashboard|stepper|compress] [--pipeline STAGES] [--compress-model FILE.nnm]
+//            [--page dashboard|stepper|builder|compress] [--pipeline STAGES] [--compress-model FILE.nnm] [--sweeps]
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QFileInfo>
@@ -9,8 +9,10 @@
 #include <QTimer>
 #include <cstdio>
 
+#include "app/gui/compress_screenshot.h"
 #include "app/gui/main_window.h"
 #include "app/gui/screenshot.h"
+#include "views/builder/builder_view.h"
 #include "views/common/paths.h"
 #include "views/compress/compress_page.h"
 #include "views/dashboard/setup_panel.h"
@@ -38,10 +40,11 @@ int main(int argc, char** argv)
     QCommandLineOption trainEpochs("train-epochs", "Train this many epochs before the screenshot.", "N");
     QCommandLineOption projector("projector", "Start in projector mode (2x fonts, lines and markers).");
     QCommandLineOption size("size", "Window size for screenshots, WxH (default 1600x1000).", "WxH", "1600x1000");
-    QCommandLineOption page("page", "Page to show: dashboard, stepper or compress.", "PAGE", "dashboard");
+    QCommandLineOption page("page", "Page to show: dashboard, stepper, builder (with --model: opened in the builder) or compress.", "PAGE", "dashboard");
     QCommandLineOption pipeline("pipeline", "Compress page: the pipeline (run before a screenshot).", "STAGES");
     QCommandLineOption compressModel("compress-model", "Compress page: compress this trained model (.nnm) instead of the dashboard's.", "FILE");
-    cli.addOptions({screenshot, model, data, trainEpochs, projector, size, page, pipeline, compressModel});
+    QCommandLineOption sweeps("sweeps", "Compress page: after the pipeline, run the sensitivity sweeps and show their curves.");
+    cli.addOptions({screenshot, model, data, trainEpochs, projector, size, page, pipeline, compressModel, sweeps});
     cli.process(app);
 
     if (cli.isSet(screenshot)) qputenv("NNSTUDIO_NO_DIALOGS", "1");
@@ -73,13 +76,26 @@ int main(int argc, char** argv)
                 return 1;
             }
         }
+    } else if (cli.value(page) == "builder") {
+        window.showBuilder();
+        if (cli.isSet(model)) {  // the builder opens the spec too (laid out, checked)
+            window.builder()->setData(cli.isSet(data) ? cli.value(data) : "spiral");
+            if (const QString err = window.builder()->openFile(cli.value(model)); !err.isEmpty()) {
+                std::fprintf(stderr, "nnstudio: %s\n", qPrintable(err));
+                return 1;
+            }
+        }
     } else if (cli.value(page) != "dashboard") {
-        std::fprintf(stderr, "nnstudio: --page must be dashboard, stepper or compress, got '%s'\n", qPrintable(cli.value(page)));
+        std::fprintf(stderr, "nnstudio: --page must be dashboard, stepper, builder or compress, got '%s'\n", qPrintable(cli.value(page)));
         return 1;
     }
     window.show();
 
-    const QString modelPath = cli.isSet(model) ? cli.value(model) : views::sampleModelsDirFile("spiral-mlp.json");
+    // On the builder page --model is the builder's; the dashboard gets a spec that
+    // fits any data ("auto" input and units), so a spec with errors can be shown.
+    const QString modelPath = cli.value(page) == "builder" ? views::sampleModelsDirFile("lenet-300-100.json")
+                              : cli.isSet(model)            ? cli.value(model)
+                                                            : views::sampleModelsDirFile("spiral-mlp.json");
     if (!QFileInfo::exists(modelPath)) {
         std::fprintf(stderr, "nnstudio: %s: no such model spec file\n", qPrintable(modelPath));
         return 1;
@@ -97,34 +113,8 @@ int main(int argc, char** argv)
     if (cli.isSet(screenshot)) {
         // Started first, so an error while opening the model or data fails the run.
         auto* shooter = new ScreenshotDriver(&window, cli.value(screenshot), epochs, &app);
-        if (cli.value(page) == "compress") {  // the pipeline runs on the trained model, then the capture
-            auto* compress = window.compressPage();
-            shooter->beforeCapture = [compress](std::function<void()> capture) {
-                QObject::connect(compress, &views::compress::CompressPage::runFinished, compress,
-                                 [compress, capture](bool, const QString& error) {
-                                     if (!error.isEmpty()) std::fprintf(stderr, "nnstudio: compress: %s\n", qPrintable(error));
-                                     capture();
-                                 });
-                auto start = [compress, capture] {
-                    const QString error = compress->run();
-                    if (!error.isEmpty()) {
-                        std::fprintf(stderr, "nnstudio: compress: %s\n", qPrintable(error));
-                        capture();
-                    }
-                };
-                if (compress->sourceReady()) {
-                    start();
-                    return;
-                }
-                // A model file's data set still loading: run once it is there.
-                auto* once = new QObject(compress);
-                QObject::connect(compress, &views::compress::CompressPage::sourceChanged, once, [compress, once, start] {
-                    if (!compress->sourceReady()) return;
-                    once->deleteLater();
-                    start();
-                });
-            };
-        }
+        if (cli.value(page) == "compress")  // the pipeline (and the sweeps) run on the trained model, then the capture
+            shooter->beforeCapture = compressBeforeCapture(window.compressPage(), cli.isSet(sweeps));
         shooter->start();
     }
     window.openModel(modelPath);

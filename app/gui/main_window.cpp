@@ -39,6 +39,7 @@
 #include "views/history/history_dock.h"
 #include "views/stepper/stepper_view.h"
 #include "views/training/training_session.h"
+#include "views/builder/builder_view.h"
 
 using views::TrainingSession;
 
@@ -55,6 +56,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), session_(new Trai
     views::installFormUndo(setup_, undo_);  // Ctrl+Z takes back any set-up change
     createActions();
     createMenus();
+    createBuilder();
     createStatusBar();
     connectSession();
 
@@ -565,4 +567,57 @@ void MainWindow::closeEvent(QCloseEvent* e)
     settings.setValue("window/geometry", saveGeometry());
     settings.setValue("window/state", saveState());
     e->accept();
+}
+
+void MainWindow::createBuilder()
+{
+    builder_ = new views::builder::BuilderView(undo_);
+    const int at = pages_->indexOf(stepper_->parentWidget()->parentWidget()) + 1;  // after the stepper's scroll area
+    pages_->insertTab(at, builder_, tr("Network builder"));
+    pages_->setTabToolTip(at, tr("Build a network by dragging layers; see shapes, parameters, FLOPs and errors live (Ctrl+3)"));
+    auto* show = new QAction(tr("Network &builder"), this);
+    show->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_3));
+    connect(show, &QAction::triggered, this, &MainWindow::showBuilder);
+    const auto acts = viewMenu_->actions();
+    viewMenu_->insertAction(acts.size() > 2 ? acts[2] : nullptr, show);
+    builder_->dashboardModelPath = [this] { return setup_->modelPath(); };
+    builder_->twoDClasses = [this] { return setup_->sourceOptions().twoD.classes; };
+    connect(builder_, &views::builder::BuilderView::trainRequested, this, &MainWindow::trainFromBuilder);
+    connect(projectorAct_, &QAction::toggled, builder_, [this](bool on) { builder_->setUiScale(on ? 2.0 : 1.0); });
+    // The builder wants the width: the set-up dock steps aside while it shows.
+    connect(pages_, &QTabWidget::currentChanged, this, [this](int page) {
+        auto* setupDock = findChild<QDockWidget*>("setupDock");
+        if (pages_->widget(page) == builder_ && setupDock && !setupDock->isHidden() && !setupDock->isFloating()) {
+            hiddenForBuilder_ = setupDock;
+            setupDock->hide();
+        } else if (pages_->widget(page) != builder_ && hiddenForBuilder_) {
+            hiddenForBuilder_->show();
+            hiddenForBuilder_ = nullptr;
+        }
+    });
+}
+
+void MainWindow::showBuilder() { pages_->setCurrentWidget(builder_); }
+
+void MainWindow::trainFromBuilder(const QString& specPath, const QString& dataName)
+{
+    openModel(specPath);
+    if (setup_->dataName() != dataName) setup_->selectData(dataName);
+    showPage(0);
+    // Loading runs in the background: start when the session says it is ready.
+    auto once = std::make_shared<QMetaObject::Connection>();
+    auto fail = std::make_shared<QMetaObject::Connection>();
+    auto go = [this, once, fail] {
+        if (session_->busyLoading() || session_->state() != TrainingSession::State::Ready) return;
+        disconnect(*once);
+        disconnect(*fail);
+        session_->setConfig(setup_->trainConfig());
+        session_->train();
+    };
+    *once = connect(session_, &TrainingSession::stateChanged, this, go);
+    *fail = connect(session_, &TrainingSession::errorOccurred, this, [this, once, fail] {
+        disconnect(*once);
+        disconnect(*fail);
+    });
+    QTimer::singleShot(0, this, go);
 }

@@ -11,6 +11,9 @@ class QLabel;
 class QProgressBar;
 class QUndoStack;
 class QMenu;
+namespace views::builder {
+class BuilderView;
+}
 
 namespace views {
 class TrainingSession;
@@ -82,6 +85,18 @@ private:
     void showError(const QString& message);
     void fitProgressBar();
     void arrangeDocks();
+    // The network builder page (issue 9): its tab, Ctrl+3, projector scale, and
+    // Train from the builder into the dashboard.
+    void createBuilder();
+public:
+    views::builder::BuilderView* builder() const { return builder_; }
+    void showBuilder();
+    // Opens `specPath` in the dashboard with `dataName`, shows the dashboard and
+    // starts training as soon as model and data are loaded.
+    void trainFromBuilder(const QString& specPath, const QString& dataName);
+private:
+    views::builder::BuilderView* builder_ = nullptr;
+    class QDockWidget* hiddenForBuilder_ = nullptr;  // the set-up dock, put away on the builder page
 
     views::TrainingSession* session_;
     views::SetupPanel* setup_ = nullptr;

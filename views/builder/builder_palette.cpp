@@ -105,12 +105,17 @@ QTreeWidgetItem* Palette::entry(const QString& kind) const
 
 QStringList Palette::mimeTypes() const { return {kLayerMime}; }
 
+QMimeData* Palette::mimeFor(const QString& kind)
+{
+    auto* m = new QMimeData;
+    m->setData(kLayerMime, kind.toUtf8());
+    return m;
+}
+
 QMimeData* Palette::mimeData(const QList<QTreeWidgetItem*>& items) const
 {
     if (items.isEmpty() || items.front()->data(0, Qt::UserRole).toString().isEmpty()) return nullptr;
-    auto* m = new QMimeData;
-    m->setData(kLayerMime, items.front()->data(0, Qt::UserRole).toString().toUtf8());
-    return m;
+    return mimeFor(items.front()->data(0, Qt::UserRole).toString());
 }
 
 } // namespace views::builder

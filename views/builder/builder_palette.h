@@ -12,6 +12,8 @@ public:
     explicit Palette(QWidget* parent = nullptr);
     // The entry for a node kind ("dense"), for tests and tours.
     QTreeWidgetItem* entry(const QString& kind) const;
+    // What dragging the entry for `kind` carries (the scene accepts it on drop).
+    static QMimeData* mimeFor(const QString& kind);
 
 signals:
     void addRequested(const QString& kind);
