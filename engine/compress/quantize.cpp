@@ -1,6 +1,7 @@
 #include "engine/compress/quantize.h"
 
 #include <algorithm>
+#include <cfloat>
 #include <cmath>
 #include <map>
 #include <memory>
@@ -116,6 +117,9 @@ QuantFormat fixedPointFormat(float absMax, int bits)
         while (std::ldexp(double(f.qmax), -n) < double(absMax)) --n;
         while (std::ldexp(double(f.qmax), -(n + 1)) >= double(absMax)) ++n;
     }
+    // The step must stay a normal float (2^-126): a range of 1e-30 would otherwise
+    // ask for a step that underflows to 0. Such a format covers more than needed.
+    n = std::min(n, 126);
     f.fractionBits = n;
     f.integerBits = bits - 1 - n;
     f.scale = float(std::ldexp(1.0, -n));
@@ -135,7 +139,7 @@ QuantFormat affineFormat(float lo, float hi, int bits)
     f.bits = bits;
     f.qmin = 0;
     f.qmax = int32_t((int64_t(1) << bits) - 1);
-    f.scale = hi > lo ? float((double(hi) - double(lo)) / double(f.qmax)) : 1.0f;
+    f.scale = hi > lo ? std::max(float((double(hi) - double(lo)) / double(f.qmax)), FLT_MIN) : 1.0f;
     f.zeroPoint = int32_t(std::clamp(std::nearbyint(-double(lo) / double(f.scale)), 0.0, double(f.qmax)));
     return f;
 }

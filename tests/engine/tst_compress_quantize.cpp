@@ -153,6 +153,12 @@ private slots:
 
     void errors()
     {
+        // Tiny ranges keep a usable (normal, nonzero) step.
+        for (const QuantFormat& tiny : {fixedPointFormat(1e-37f, 8), affineFormat(0.0f, 1e-37f, 8)}) {
+            QVERIFY(tiny.scale > 0.0f && std::isnormal(tiny.scale));
+            QVERIFY(std::isfinite(tiny.apply(1e-30f)));
+            QVERIFY(tiny.highest() >= 1e-37f);
+        }
         QVERIFY_THROWS_EXCEPTION(Error, fixedPointFormat(1.0f, 1));
         QVERIFY_THROWS_EXCEPTION(Error, fixedPointFormat(NAN, 8));
         QVERIFY_THROWS_EXCEPTION(Error, affineFormat(2.0f, 1.0f, 8));
