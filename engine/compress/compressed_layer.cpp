@@ -167,8 +167,9 @@ LayerReport reportLayer(const CompressedLayer& l, bool huffman, int bins)
     } else if (l.values == Values::Binary) {
         r.bits["binary"] = n + 32;  // sign bits + the f32 scale
     }
+    // A layer whose factors would outweigh it (rank near full) is kept dense.
     if (l.rank > 0 && l.w.shape().rank() == 2)
-        r.bits["low_rank"] = 32 * uint64_t(lowRankParametersOf(l.w, l.rank));
+        r.bits["low_rank"] = std::min(32 * uint64_t(lowRankParametersOf(l.w, l.rank)), denseBits(l.w));
     if (l.shared) {
         r.codebookBits = l.shared->bits;
         r.bits["codebook"] = codebookBits(*l.shared).total();

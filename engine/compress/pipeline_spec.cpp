@@ -46,7 +46,8 @@ const StageKind kKinds[] = {
     {"binary", Value::None, "binary", "binary weights +-mean|w| per tensor (no zeros: releases the masks)"},
     {"lowrank", Value::Energy, "lowrank:E",
      "each dense layer's weight rebuilt from its truncated SVD keeping energy E in (0, 1] (conv weights untouched; "
-     "releases the masks; retraining is followed by the same truncation)"},
+     "releases the masks; retraining is followed by the same truncation; stored as two f32 factors, or dense "
+     "where those would be bigger)"},
 };
 
 const StageKind* findKind(const std::string& name)
