@@ -19,9 +19,9 @@
 #include "app/cli/train_store.h"
 #include "engine/backend/kernel.h"
 #include "engine/compress/pipeline.h"
+#include "engine/compress/pipeline_record.h"
 #include "engine/core/error.h"
 #include "engine/io/model_file.h"
-#include "engine/store/run_store.h"
 #include "engine/train/trainer.h"
 
 namespace cli {
@@ -185,18 +185,10 @@ int compress(const std::vector<std::string>& argv)
     options.retrainLr = retrainLr;
     nn::compress::Pipeline pipeline(model, data, options);
 
-    std::unique_ptr<nn::store::RunStore> store;
-    int64_t runId = 0;
+    std::unique_ptr<nn::compress::PipelineRecord> record;
     if (args.has("store")) {
-        store = std::make_unique<nn::store::RunStore>(args.str("store"));
         nn::store::NewRun run;
         run.spec = model.spec().toJson();
-        run.hyper = nn::store::hyperparametersJson(config);
-        run.hyper.erase("epochs");
-        run.hyper["command"] = "compress";
-        run.hyper["pipeline"] = args.str("pipeline");
-        run.hyper["retrain_lr"] = args.has("retrain-lr") ? nlohmann::json(args.number("retrain-lr", 0.01, 1e-12, 1e6))
-                                                        : run.hyper["lr"];
         if (isSpec)
             run.hyper["epochs_pretrain"] = args.integer("epochs-pretrain", 10, 1, 100000);
         else
@@ -207,7 +199,7 @@ int compress(const std::vector<std::string>& argv)
         run.name = args.str("run-name", model.spec().name + " on " + std::filesystem::path(dataName).filename().string()
                                             + ": " + args.str("pipeline"));
         if (run.name.empty()) throw nn::Error("--run-name cannot be empty");
-        runId = store->createRun(run);
+        record = std::make_unique<nn::compress::PipelineRecord>(args.str("store"), run, args.str("pipeline"), options);
     }
 
     nlohmann::json last;
@@ -216,21 +208,20 @@ int compress(const std::vector<std::string>& argv)
         results = pipeline.run(stages, [&](const nn::compress::StageResult& r) {
             last = nn::compress::toJson(r);
             if (r.step == 0 && isSpec) last["pretrain_test_accuracy"] = num(pretrainAccuracy);
-            if (store) store->addStage(runId, last);
+            if (record) record->stage(r, last);
             if (json)
                 emit(last);
             else
                 printStage(r);
         });
     } catch (const nn::Error& e) {
-        if (store) {
+        if (record) {
             const std::string why = e.what();
-            store->finishRun(runId, why.find("diverged") != std::string::npos ? "diverged" : "interrupted", why,
-                             seconds());
+            record->finish(why.find("diverged") != std::string::npos ? "diverged" : "interrupted", why, seconds());
         }
         throw;
     }
-    if (store) store->finishRun(runId, "completed", "", seconds());
+    if (record) record->finish("completed", "", seconds());
     const double denseAccuracy = results.front().testAccuracy;
 
     nlohmann::json final = last;
@@ -242,9 +233,9 @@ int compress(const std::vector<std::string>& argv)
     final["dense_inference_ms"] = timing.denseMs;
     final["compressed_inference_ms"] = timing.compressedMs;
     final["total_seconds"] = seconds();  // pretraining included
-    if (store) {
-        final["run_id"] = runId;
-        final["store"] = store->path();
+    if (record) {
+        final["run_id"] = record->runId();
+        final["store"] = record->path();
     }
     if (args.has("out")) {
         nn::io::ModelFileExtras extras;

@@ -4,6 +4,8 @@
 // global pruning, Dense-Sparse-Dense, JSON round trip, and rejected input.
 #include <QtTest/QtTest>
 
+#include <QTemporaryDir>
+
 #include <cmath>
 #include <set>
 
@@ -11,6 +13,7 @@
 
 #include "engine/compress/low_rank.h"
 #include "engine/compress/pipeline.h"
+#include "engine/compress/pipeline_record.h"
 #include "engine/core/error.h"
 #include "engine/data/dataset.h"
 #include "engine/nn/model.h"
@@ -326,6 +329,42 @@ private slots:
         QVERIFY(j["layers"][0].contains("huffman_indices"));
         QVERIFY(j["layers"][0]["histogram"]["counts"].size() == 21);
         QVERIFY_THROWS_EXCEPTION(Error, stageFromJson(nlohmann::json {{"stage", "prune"}}));
+    }
+
+    void keptInTheRunStore()
+    {
+        QTemporaryDir dir;
+        const std::string path = (dir.path() + "/runs.sqlite").toStdString();
+        Model model = trainedModel();
+        Pipeline p(model, spiral(), options());
+        store::NewRun run;
+        run.name = "spiral squeezed";
+        run.dataset = "spiral";
+        int64_t id = 0;
+        {
+            PipelineRecord record(path, run, "prune:0.5,share:3,huffman", options());
+            id = record.runId();
+            const auto results = p.run(parsePipeline("prune:0.5,share:3,huffman"),
+                                       [&](const StageResult& r) { record.stage(r); });
+            record.finish("completed", "", results.back().seconds);
+        }
+        store::RunStore s(path, store::OpenMode::ReadOnly);
+        const store::RunInfo info = s.run(id);
+        QCOMPARE(QString::fromStdString(info.status), QString("completed"));
+        QCOMPARE(QString::fromStdString(info.hyper["pipeline"].get<std::string>()), QString("prune:0.5,share:3,huffman"));
+        QCOMPARE(info.hyper["retrain_lr"].get<double>(), 0.005);
+        QVERIFY(!info.hyper.contains("epochs"));
+        const auto stages = s.stages(id);
+        QCOMPARE(int(stages.size()), 4);
+        QCOMPARE(stageFromJson(stages[3].record).layers[0].codebookBits, 3);
+
+        // Dropped without finish (an error on its way up): interrupted, not running.
+        int64_t dropped = 0;
+        {
+            PipelineRecord record(path, run, "prune:0.5", options());
+            dropped = record.runId();
+        }
+        QCOMPARE(QString::fromStdString(store::RunStore(path).run(dropped).status), QString("interrupted"));
     }
 
     void badInputRejected()
