@@ -14,7 +14,9 @@
 #include "views/compress/filmstrip_view.h"
 #include "views/compress/huffman_table.h"
 #include "views/compress/layer_table.h"
+#include "views/compress/sensitivity_chart.h"
 #include "views/compress/storage_chart.h"
+#include "views/compress/sweep_runner.h"
 #include "views/dashboard/setup_panel.h"
 #include "views/training/training_session.h"
 
@@ -122,6 +124,9 @@ private slots:
         page->selectLayer(1);
         QCOMPARE(page->filmstrip()->layer(), 1);
 
+        // The run ends by timing the dense and the compressed weights on the same kernels.
+        QTRY_VERIFY_WITH_TIMEOUT(page->stageSummary().contains("Speed"), 5000);
+
         // The dashboard's model is untouched: compression worked on a copy.
         QCOMPARE(dashboardWeights(), before);
         QVERIFY(page->compressedModel());
@@ -139,7 +144,8 @@ private slots:
             }
             QFile csv(tmp.filePath(QString("view%1.csv").arg(index)));
             QVERIFY(csv.open(QIODevice::ReadOnly));
-            QVERIFY2(csv.readAll().count('\n') > 2, qPrintable(e->exportTitle()));
+            if (e != page->sensitivityChart())  // no sweep yet: a header only (sweepsDrawTheSensitivityCurves)
+                QVERIFY2(csv.readAll().count('\n') > 2, qPrintable(e->exportTitle()));
             ++index;
         }
         // The Huffman table's CSV holds the codes as written.
@@ -187,6 +193,46 @@ private slots:
         QVERIFY(QFileInfo(out).size() > 0);
         page->useDashboardModel();
         QVERIFY(page->sourceText().contains("dashboard"));
+    }
+
+    void sweepsDrawTheSensitivityCurves()
+    {
+        QCOMPARE(page->runSweeps(), QString());
+        QVERIFY(page->running());
+        QVERIFY(!page->run().isEmpty());  // one job at a time
+        QSignalSpy done(page, &CompressPage::sweepsFinished);
+        QVERIFY(done.wait(30000));
+        QCOMPARE(done.front().at(0).toBool(), false);
+        QCOMPARE(done.front().at(1).toString(), QString());
+        const int layers = int(page->stages().front().layers.size());
+        // Per layer: 11 fractions pruned without and with retraining; then sharing
+        // at 8 -> 1 bits and fixed point at 16 -> 2 bits over all weights.
+        QCOMPARE(page->sensitivityChart()->pruneSeriesCount(), 2 * layers);
+        QCOMPARE(page->sensitivityChart()->bitsSeriesCount(), 2);
+        QCOMPARE(int(page->sensitivityChart()->points().size()), layers * 11 * 2 + 8 + 15);
+        // Nothing pruned is the dense model: its accuracy, retrained or not.
+        const double dense = page->stages().front().testAccuracy;
+        QVERIFY(std::abs(page->sensitivityChart()->points().front().accuracy - dense) < 1e-9);
+        const QString csv = tmp.filePath("sensitivity.csv");
+        QCOMPARE(views::exportChart(*page->sensitivityChart(), csv), QString());
+        QFile f(csv);
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        QCOMPARE(f.readAll().count('\n'), qsizetype(page->sensitivityChart()->points().size() + 1));
+
+        // A sweep cancelled at its first point stops early and the page runs again.
+        // (The whole spiral sweep takes a fraction of a second: 50 retraining epochs
+        // per point keep it running for seconds, long after the first point arrives.)
+        page->setSweepRetrainEpochs(50);
+        auto* runner = page->findChild<views::compress::SweepRunner*>();
+        QVERIFY(runner);
+        auto once = connect(runner, &views::compress::SweepRunner::point, page, [this] { page->cancel(); });
+        QCOMPARE(page->runSweeps(), QString());
+        QVERIFY(done.wait(5000));
+        disconnect(once);
+        page->setSweepRetrainEpochs(1);
+        QCOMPARE(done.back().at(0).toBool(), true);
+        QVERIFY(int(page->sensitivityChart()->points().size()) < layers * 11 * 2 + 23);
+        QVERIFY(runToEnd("prune:0.5"));
     }
 
     void projectorModeKeepsThePageWhole()

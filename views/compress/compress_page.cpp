@@ -15,6 +15,7 @@
 #include <QPushButton>
 #include <QScrollArea>
 #include <QShortcut>
+#include <QSpinBox>
 #include <QSplitter>
 #include <QTabWidget>
 #include <QVBoxLayout>
@@ -28,8 +29,10 @@
 #include "views/compress/filmstrip_view.h"
 #include "views/compress/huffman_table.h"
 #include "views/compress/layer_table.h"
+#include "views/compress/sensitivity_chart.h"
 #include "views/compress/storage_chart.h"
 #include "views/compress/storage_formats.h"
+#include "views/compress/sweep_runner.h"
 #include "views/training/training_session.h"
 
 namespace views::compress {
@@ -42,22 +45,30 @@ struct Preset {
     const char* name;
     const char* pipeline;
     const char* tip;
+    bool button;  // a button of its own; the others are in the "More presets" menu
 };
 // Offered when the engine's parser accepts them (a stage kind it does not know
 // yet hides its preset rather than offering a pipeline that cannot run).
 const Preset kPresets[] = {
     {"Deep Compression", "prune:0.9,retrain:2,share:5,retrain:1,huffman",
      "Han et al.'s three stages: prune 90% of each layer, retrain, share 32 values per layer, retrain the "
-     "centroids, Huffman code"},
+     "centroids, Huffman code", true},
     {"Iterative pruning", "prune:0.5,retrain:1,prune:0.75,retrain:1,prune:0.9,retrain:1",
-     "Prune a little, retrain, prune more: the network recovers better than from one big cut"},
+     "Prune a little, retrain, prune more: the network recovers better than from one big cut", true},
     {"Pruning without retraining", "prune:0.5,prune:0.75,prune:0.9",
-     "The same cuts with no retraining in between: watch the accuracy fall"},
+     "The same cuts with no retraining in between: watch the accuracy fall", true},
+    {"Weight sharing", "share:4,retrain:1,huffman", "No pruning: 16 values per layer, retrained, Huffman coded", true},
     {"Global pruning", "gprune:0.9,retrain:2",
-     "One threshold for all layers: the big layers, with many small weights, lose more"},
-    {"Weight sharing", "share:4,retrain:1,huffman", "No pruning: 16 values per layer, retrained, Huffman coded"},
+     "One threshold for all layers: the big layers, with many small weights, lose more", false},
     {"Dense-Sparse-Dense", "prune:0.5,retrain:2,dsd:2",
-     "Prune and retrain, then release the mask and train densely again (DSD): often more accurate than before"},
+     "Prune and retrain, then release the mask and train densely again (DSD): often more accurate than before", false},
+    {"Fixed point, 6 bits", "prune:0.9,retrain:2,fixed:6,retrain:1",
+     "Pruned, then every weight on a 6-bit fixed-point grid (evenly spaced values), retrained", false},
+    {"int8", "prune:0.9,retrain:2,int8", "Pruned, then 8-bit integers with a scale and a zero point per tensor", false},
+    {"Ternary", "ternary,retrain:2", "Every weight −Wn, 0 or +Wp (two learned scales per layer): 2 bits a weight", false},
+    {"Binary", "binary,retrain:2", "Every weight ±α (one scale per layer): 1 bit a weight", false},
+    {"Low rank", "lowrank:0.8,retrain:1",
+     "Each dense layer replaced by its SVD truncated to keep 80% of the energy, retrained", false},
 };
 
 bool parses(const std::string& text)
@@ -92,7 +103,7 @@ nn::data::SourceOptions savedDataOptions(const std::string& name, uint64_t seed)
 } // namespace
 
 CompressPage::CompressPage(TrainingSession* session, QWidget* parent)
-    : QWidget(parent), session_(session), runner_(new CompressRunner(this))
+    : QWidget(parent), session_(session), runner_(new CompressRunner(this)), sweeps_(new SweepRunner(this))
 {
     setObjectName("compressPage");
     buildUi();
@@ -100,6 +111,32 @@ CompressPage::CompressPage(TrainingSession* session, QWidget* parent)
     connect(runner_, &CompressRunner::stageFinished, this, &CompressPage::onStage);
     connect(runner_, &CompressRunner::progress, this, &CompressPage::onProgress);
     connect(runner_, &CompressRunner::finished, this, &CompressPage::onFinished);
+    connect(runner_, &CompressRunner::timed, this, [this](double denseMs, double compressedMs, int rounds) {
+        timing_ = tr("Speed: one pass over the test set takes %1 ms with the dense weights and %2 ms with the "
+                     "compressed ones (alternating, best of %3). The same dense f32 kernels run both, multiplying "
+                     "the pruned zeros and the shared values: smaller is not faster here.")
+                      .arg(denseMs, 0, 'f', 1)
+                      .arg(compressedMs, 0, 'f', 1)
+                      .arg(rounds);
+        showStageDetails();
+    });
+    connect(sweeps_, &SweepRunner::point, sensitivity_, &SensitivityChart::addPoint);
+    connect(sweeps_, &SweepRunner::progress, this, [this](double fraction, const QString& message) {
+        progress_->setValue(int(std::clamp(fraction, 0.0, 1.0) * kProgressSteps));
+        setStatus(tr("Sweeps · %1").arg(message), false);
+    });
+    connect(sweeps_, &SweepRunner::finished, this, [this](bool cancelled, const QString& error) {
+        updateButtons();
+        if (!error.isEmpty())
+            setStatus(tr("The sweeps stopped: %1").arg(error), true);
+        else if (cancelled)
+            setStatus(tr("Sweeps cancelled; the points done are shown."), false);
+        else {
+            progress_->setValue(kProgressSteps);
+            setStatus(tr("Sweeps done: %1 points.").arg(sensitivity_->points().size()), false);
+        }
+        emit sweepsFinished(cancelled, error);
+    });
     for (auto signal : {&TrainingSession::modelChanged, &TrainingSession::dataChanged})
         connect(session_, signal, this, &CompressPage::updateSource);
     connect(session_, &TrainingSession::stateChanged, this, &CompressPage::updateSource);
@@ -178,15 +215,27 @@ void CompressPage::buildUi()
 
     auto* presetRow = new QHBoxLayout;
     presetRow->addWidget(new QLabel(tr("Presets:")));
+    auto* more = new QPushButton(tr("More presets"));
+    more->setToolTip(tr("Global pruning, Dense-Sparse-Dense, fixed point, int8, ternary, binary and low rank"));
+    auto* moreMenu = new QMenu(more);
+    moreMenu->setToolTipsVisible(true);
     for (const Preset& p : kPresets) {
         if (!parses(p.pipeline)) continue;
+        const QString tip = QString("%1\n%2").arg(tr(p.tip), p.pipeline);
+        auto apply = [this, text = QString(p.pipeline)] { setPipeline(text); };
+        if (!p.button) {
+            moreMenu->addAction(tr(p.name), this, apply)->setToolTip(tip);
+            continue;
+        }
         auto* b = new QPushButton(tr(p.name));
-        b->setToolTip(QString("%1\n%2").arg(tr(p.tip), p.pipeline));
-        b->setFlat(false);
-        connect(b, &QPushButton::clicked, this, [this, text = QString(p.pipeline)] { setPipeline(text); });
+        b->setToolTip(tip);
+        connect(b, &QPushButton::clicked, this, apply);
         presetButtons_ << b;
         presetRow->addWidget(b);
     }
+    more->setMenu(moreMenu);
+    presetButtons_ << more;
+    presetRow->addWidget(more);
     presetRow->addStretch(1);
 
     pipelineStatus_ = new QLabel;
@@ -264,6 +313,32 @@ void CompressPage::buildUi()
     tabs_->addTab(layersTab, tr("Layers"));
     tabs_->addTab(huffman_, tr("Huffman codes"));
     tabs_->addTab(storage_, tr("Storage by stage"));
+    sensitivity_ = new SensitivityChart;
+    sweepEpochs_ = new QSpinBox;
+    sweepEpochs_->setRange(0, 50);
+    sweepEpochs_->setValue(1);
+    sweepEpochs_->setToolTip(tr("Epochs of retraining at each pruning point (0: only the curves without retraining). "
+                                "Each layer × 11 fractions × this many epochs: the long part of the sweep."));
+    sweepButton_ = new QPushButton(tr("Run &sweeps"));
+    sweepButton_->setToolTip(tr("Prune each layer alone to 0 … 95% with and without retraining, then store every "
+                                "weight in 8 → 1 bits (sharing) and 16 → 2 bits (fixed point), measuring test "
+                                "accuracy at each point (Ctrl+Shift+Return; Esc cancels)"));
+    connect(sweepButton_, &QPushButton::clicked, this, [this] { runSweeps(); });
+    auto* sweepRow = new QHBoxLayout;
+    auto* epochsLabel = new QLabel(tr("Retrain &epochs per point"));
+    epochsLabel->setBuddy(sweepEpochs_);
+    sweepRow->addWidget(epochsLabel);
+    sweepRow->addWidget(sweepEpochs_);
+    sweepRow->addWidget(sweepButton_);
+    sweepRow->addStretch(1);
+    auto* sweepTab = new QWidget;
+    auto* sweepLayout = new QVBoxLayout(sweepTab);
+    sweepLayout->setContentsMargins(0, 0, 0, 0);
+    sweepLayout->addLayout(sweepRow);
+    sweepLayout->addWidget(sensitivity_, 1);
+    tabs_->addTab(sweepTab, tr("Sensitivity"));
+    tabs_->setTabToolTip(3, tr("Accuracy vs fraction pruned per layer (with and without retraining) and accuracy "
+                               "vs bits (sharing, fixed point)"));
     tabs_->setTabToolTip(0, tr("Per layer: weights, sparsity, bits per weight and the size in every format, at the "
                                "selected stage"));
     tabs_->setTabToolTip(1, tr("The selected layer's Huffman codes: symbol, count, code"));
@@ -271,7 +346,8 @@ void CompressPage::buildUi()
     for (Exportable* e : exportables()) installExportMenu(e->exportWidget(), e);
 
     auto* exportMenu = new QMenu(exportButton_);
-    const QStringList names {tr("Filmstrip…"), tr("Layer table…"), tr("Huffman codes…"), tr("Storage chart…")};
+    const QStringList names {tr("Filmstrip…"), tr("Layer table…"), tr("Huffman codes…"), tr("Storage chart…"),
+                             tr("Sensitivity curves…")};
     for (int i = 0; i < exportables().size(); ++i)
         exportMenu->addAction(names.value(i), this, [this, e = exportables()[i]] { exportDialog(e); });
     exportButton_->setMenu(exportMenu);
@@ -279,8 +355,8 @@ void CompressPage::buildUi()
     auto* split = new QSplitter(Qt::Vertical);
     split->addWidget(filmPanel);
     split->addWidget(tabs_);
-    split->setStretchFactor(0, 3);
-    split->setStretchFactor(1, 2);
+    split->setStretchFactor(0, 5);
+    split->setStretchFactor(1, 4);
     split->setChildrenCollapsible(false);
 
     auto* layout = new QVBoxLayout(this);
@@ -301,6 +377,7 @@ void CompressPage::buildShortcuts()
     };
     shortcut(QKeySequence(Qt::CTRL | Qt::Key_Return), [this] { run(); });
     shortcut(QKeySequence(Qt::CTRL | Qt::Key_Enter), [this] { run(); });
+    shortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_Return), [this] { runSweeps(); });
     shortcut(QKeySequence(Qt::Key_Escape), [this] { cancel(); });
     shortcut(QKeySequence(Qt::CTRL | Qt::Key_L), [this] {
         pipelineEdit_->setFocus();
@@ -310,7 +387,7 @@ void CompressPage::buildShortcuts()
     shortcut(QKeySequence(Qt::CTRL | Qt::Key_Down), [this] { selectLayer(layerBox_->currentIndex() + 1); });
 }
 
-QList<Exportable*> CompressPage::exportables() const { return {filmstrip_, layerTable_, huffman_, storage_}; }
+QList<Exportable*> CompressPage::exportables() const { return {filmstrip_, layerTable_, huffman_, storage_, sensitivity_}; }
 
 // ---- source ---------------------------------------------------------------------------
 
@@ -461,13 +538,14 @@ void CompressPage::updateButtons()
     runButton_->setEnabled(!busy && pipelineError_.isEmpty() && sourceReady());
     cancelButton_->setEnabled(busy);
     saveButton_->setEnabled(!busy && compressedModel());
+    sweepButton_->setEnabled(!busy && sourceReady());
     dashboardButton_->setEnabled(!busy);
     openButton_->setEnabled(!busy);
     pipelineEdit_->setReadOnly(busy);
     for (auto* b : presetButtons_) b->setEnabled(!busy);
 }
 
-bool CompressPage::running() const { return runner_->running(); }
+bool CompressPage::running() const { return runner_->running() || sweeps_->running(); }
 
 const nn::Model* CompressPage::compressedModel() const { return runner_->model(); }
 
@@ -477,30 +555,13 @@ QString CompressPage::run()
         setStatus(why, true);
         return why;
     };
-    if (running()) return refuse(tr("A pipeline is already running: cancel it first (Esc)."));
+    if (running()) return refuse(tr("A pipeline or sweep is already running: cancel it first (Esc)."));
     validatePipeline();
     if (!pipelineError_.isEmpty()) return refuse(pipelineError_);
 
     std::unique_ptr<nn::Model> model;
     std::shared_ptr<const nn::data::Split> data;
-    if (fromFile_) {
-        if (!fileData_) return refuse(loadingData_ ? tr("The model file's data set is still loading.") : tr("The model file's data set could not be loaded."));
-        try {
-            model = std::make_unique<nn::Model>(nn::io::loadModelFile(filePath_.toStdString()).model);
-        } catch (const std::exception& e) {
-            return refuse(QString::fromUtf8(e.what()));
-        }
-        data = fileData_;
-    } else {
-        if (session_->state() == TrainingSession::State::Running)
-            return refuse(tr("The dashboard is training: pause (Space) or wait for it to finish, so the copy "
-                             "compressed is one fixed model."));
-        model = session_->currentModel();
-        data = session_->sharedData();
-        if (!model || !data)
-            return refuse(tr("The dashboard has no model and data yet: open and train one there (Ctrl+1), or "
-                             "open a trained model file."));
-    }
+    if (const QString why = takeSource(model, data); !why.isEmpty()) return refuse(why);
     nn::compress::PipelineOptions options;
     options.train = session_->config();
     options.retrainLr = float(retrainLr_->value());
@@ -510,6 +571,7 @@ QString CompressPage::run()
     storage_->clear();
     layerTable_->clearStage();
     stageSummary_->clear();
+    timing_.clear();
     huffman_->clearLayer(tr("Huffman codes appear after a huffman stage."));
     selectedStage_ = -1;
     followNewest_ = true;
@@ -523,10 +585,75 @@ QString CompressPage::run()
     return {};
 }
 
+QString CompressPage::takeSource(std::unique_ptr<nn::Model>& model, std::shared_ptr<const nn::data::Split>& data)
+{
+    if (fromFile_) {
+        if (!fileData_) return loadingData_ ? tr("The model file's data set is still loading.") : tr("The model file's data set could not be loaded.");
+        try {
+            model = std::make_unique<nn::Model>(nn::io::loadModelFile(filePath_.toStdString()).model);
+        } catch (const std::exception& e) {
+            return QString::fromUtf8(e.what());
+        }
+        data = fileData_;
+        return {};
+    }
+    if (session_->state() == TrainingSession::State::Running)
+        return tr("The dashboard is training: pause (Space) or wait for it to finish, so the copy compressed is "
+                  "one fixed model.");
+    model = session_->currentModel();
+    data = session_->sharedData();
+    if (!model || !data)
+        return tr("The dashboard has no model and data yet: open and train one there (Ctrl+1), or open a trained "
+                  "model file.");
+    return {};
+}
+
+QString CompressPage::runSweeps()
+{
+    auto refuse = [this](const QString& why) {
+        setStatus(why, true);
+        return why;
+    };
+    if (running()) return refuse(tr("A pipeline or sweep is already running: cancel it first (Esc)."));
+    std::unique_ptr<nn::Model> model;
+    std::shared_ptr<const nn::data::Split> data;
+    if (const QString why = takeSource(model, data); !why.isEmpty()) return refuse(why);
+
+    SweepPlan plan;
+    plan.sensitivity.retrainEpochs = sweepEpochs_->value();
+    plan.sensitivity.train = session_->config();
+    plan.sensitivity.retrainLr = float(retrainLr_->value());
+    // Accuracy vs bits per layer type: dense and conv apart when the model has both.
+    bool dense = false, conv = false;
+    for (const auto& p : model->parameters()) {
+        if (p.name.size() < 7 || p.name.compare(p.name.size() - 7, 7, ".weight") != 0) continue;
+        dense = dense || p.value.shape().rank() == 2;
+        conv = conv || p.value.shape().rank() == 4;
+    }
+    const std::vector<std::string> types = dense && conv ? std::vector<std::string> {"dense", "conv"} : std::vector<std::string> {"all"};
+    for (const char* method : {"share", "fixed"})
+        for (const auto& type : types) {
+            nn::compress::BitsSweepOptions b;
+            b.method = method;
+            b.layerType = type;
+            plan.bits.push_back(b);
+        }
+    sensitivity_->clear();
+    if (!sweeps_->start(std::move(model), std::move(data), std::move(plan))) return refuse(tr("The sweeps could not start."));
+    showTab(sensitivity_);
+    progress_->setValue(0);
+    setStatus(tr("Sweeps started…"), false);
+    updateButtons();
+    return {};
+}
+
+void CompressPage::setSweepRetrainEpochs(int epochs) { sweepEpochs_->setValue(epochs); }
+
 void CompressPage::cancel()
 {
     if (!running()) return;
     runner_->cancel();
+    sweeps_->cancel();
     setStatus(tr("Cancelling after the current step…"), false);
 }
 
@@ -639,7 +766,6 @@ void CompressPage::showStageDetails()
     if (selectedStage_ < 0 || selectedStage_ >= int(stages_.size())) return;
     const auto& s = stages_[size_t(selectedStage_)];
     layerTable_->setStage(s);
-    const auto& dense = stages_.front();
     const double change = 100.0 * s.accuracyChange;
     QString summary = tr("<b>%1</b>: test accuracy %2%").arg(s.step == 0 ? tr("dense") : QString("%1 · %2").arg(s.step).arg(QString::fromStdString(s.text).toHtmlEscaped()))
                           .arg(100.0 * s.testAccuracy, 0, 'f', 1);
@@ -647,12 +773,7 @@ void CompressPage::showStageDetails()
     if (s.bits.count(s.bestFormat))
         summary += tr(" · %1 as %2, %3× smaller than dense f32").arg(sizeText(double(s.bits.at(s.bestFormat))), formatName(s.bestFormat))
                        .arg(s.ratio, 0, 'f', 1);
-    if (s.inferenceMs > 0)
-        summary += tr(" · one pass over the test set %1 ms, dense model %2 ms: the same dense f32 kernels run both "
-                      "(pruned zeros and shared values are still multiplied), so smaller is not faster here and a "
-                      "difference is timing noise")
-                       .arg(s.inferenceMs, 0, 'f', 1)
-                       .arg(dense.inferenceMs, 0, 'f', 1);
+    if (!timing_.isEmpty()) summary += "<br>" + timing_.toHtmlEscaped();
     stageSummary_->setText(summary);
     const int layer = selectedLayer();
     if (layer >= 0 && layer < int(s.layers.size())) huffman_->setLayer(s.layers[size_t(layer)], QString::fromStdString(s.text));
@@ -665,6 +786,8 @@ void CompressPage::showTab(QWidget* view)
 }
 
 QString CompressPage::statusText() const { return status_->text(); }
+
+QString CompressPage::stageSummary() const { return stageSummary_->text(); }
 
 void CompressPage::setStatus(const QString& text, bool error)
 {

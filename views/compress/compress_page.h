@@ -4,10 +4,13 @@
 // the pipeline string (checked as it is typed, the error in words), presets, Run
 // and Cancel, the progress of the running stage. Middle: the filmstrip, one weight
 // histogram of the chosen layer per stage. Bottom, in tabs: the per-layer storage
-// table, the Huffman code tables and the storage breakdown of the selected stage.
+// table, the Huffman code tables, the storage breakdown by stage and the
+// sensitivity curves (accuracy vs fraction pruned, accuracy vs bits).
 // The pipeline runs on a worker thread (CompressRunner); nothing here blocks.
 //
-// Shortcuts (while the page has focus): Ctrl+Return run, Esc cancel, Ctrl+L edit the
+// The Sensitivity tab runs the sweeps (engine/compress/sweeps.h) the same way.
+//
+// Shortcuts (while the page has focus): Ctrl+Return run, Ctrl+Shift+Return sweeps, Esc cancel, Ctrl+L edit the
 // pipeline, Ctrl+Up / Ctrl+Down previous / next layer, ← / → in the filmstrip
 // previous / next stage.
 #include <QWidget>
@@ -24,6 +27,7 @@ class QLabel;
 class QLineEdit;
 class QProgressBar;
 class QPushButton;
+class QSpinBox;
 class QTabWidget;
 
 namespace nn::data {
@@ -40,7 +44,9 @@ class CompressRunner;
 class FilmstripView;
 class HuffmanTable;
 class LayerTable;
+class SensitivityChart;
 class StorageChart;
+class SweepRunner;
 
 class CompressPage : public QWidget {
     Q_OBJECT
@@ -64,7 +70,11 @@ public:
     QString pipelineError() const { return pipelineError_; }
     // Starts the pipeline; "" when started, else why not (also shown on the page).
     QString run();
-    void cancel();
+    // Starts the sweeps of the Sensitivity tab (pruning sensitivity per layer with
+    // and without retraining, then accuracy vs bits); "" or why not.
+    QString runSweeps();
+    void setSweepRetrainEpochs(int epochs);
+    void cancel();  // the pipeline or the sweeps, whichever runs
     bool running() const;
     // The compressed model of the last run (null while running or before one).
     const nn::Model* compressedModel() const;
@@ -75,6 +85,7 @@ public:
     LayerTable* layerTable() const { return layerTable_; }
     HuffmanTable* huffmanTable() const { return huffman_; }
     StorageChart* storageChart() const { return storage_; }
+    SensitivityChart* sensitivityChart() const { return sensitivity_; }
     const std::vector<nn::compress::StageResult>& stages() const { return stages_; }
     void selectStage(int index);
     int selectedStage() const { return selectedStage_; }
@@ -83,6 +94,8 @@ public:
     // Show the bottom tab holding this view.
     void showTab(QWidget* view);
     QString statusText() const;
+    // The selected stage's line above the layer table (and the speed after a run).
+    QString stageSummary() const;
     // Everything on the page that exports to PNG, SVG and CSV.
     QList<Exportable*> exportables() const;
 
@@ -92,6 +105,7 @@ signals:
     void sourceChanged();  // the source model or its readiness changed
     void runStarted();
     void runFinished(bool cancelled, const QString& error);
+    void sweepsFinished(bool cancelled, const QString& error);
 
 private:
     void buildUi();
@@ -105,9 +119,12 @@ private:
     void showStageDetails();
     void setStatus(const QString& text, bool error);
     void exportDialog(Exportable* chart);
+    // A copy of the source model and its data for a run; "" or why not.
+    QString takeSource(std::unique_ptr<nn::Model>& model, std::shared_ptr<const nn::data::Split>& data);
 
     TrainingSession* session_;
     CompressRunner* runner_;
+    SweepRunner* sweeps_;
 
     // Source: the dashboard's model, or a model file with its data.
     bool fromFile_ = false;
@@ -121,6 +138,7 @@ private:
     std::vector<nn::compress::StageResult> stages_;
     QString pipelineError_;
     QString runPipeline_;  // the pipeline of the last run, for saving
+    QString timing_;       // the dense vs compressed inference time of the last run
     int selectedStage_ = -1;
     bool followNewest_ = true;
 
@@ -140,6 +158,9 @@ private:
     LayerTable* layerTable_ = nullptr;
     HuffmanTable* huffman_ = nullptr;
     StorageChart* storage_ = nullptr;
+    SensitivityChart* sensitivity_ = nullptr;
+    QSpinBox* sweepEpochs_ = nullptr;
+    QPushButton* sweepButton_ = nullptr;
     QList<QPushButton*> presetButtons_;
 };
 

@@ -72,6 +72,11 @@ void CompressRunner::work(std::vector<nn::compress::StageSpec> stages, nn::compr
                 QMetaObject::invokeMethod(this, [this, step, fraction, text] { emit progress(step, fraction, text); },
                                           Qt::QueuedConnection);
             });
+        if (!pipeline.cancelled()) {
+            const auto t = pipeline.timeInference();
+            QMetaObject::invokeMethod(
+                this, [this, t] { emit timed(t.denseMs, t.compressedMs, t.rounds); }, Qt::QueuedConnection);
+        }
         std::lock_guard<std::mutex> lock(mutex_);
         cancelled = pipeline.cancelled();
         pipeline_ = nullptr;

@@ -38,6 +38,9 @@ signals:
     void progress(int step, double fraction, const QString& message);
     // After the last stage, a cancel, or an error (`error` not empty; the stages
     // done so far were reported).
+    // After a run that completed: one pass over the test set with the dense and with
+    // the compressed weights, timed alternately (Pipeline::timeInference).
+    void timed(double denseMs, double compressedMs, int rounds);
     void finished(bool cancelled, const QString& error);
 
 private:

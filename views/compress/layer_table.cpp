@@ -30,8 +30,29 @@ double bitsPerWeight(const nn::compress::LayerReport& l, const std::string& form
 
 LayerTable::LayerTable(QWidget* parent) : QTableWidget(parent)
 {
-    const auto& formats = storageFormats();
-    setColumnCount(kFirstFormat + int(formats.size()));
+    setEditTriggers(QAbstractItemView::NoEditTriggers);
+    setSelectionBehavior(QAbstractItemView::SelectRows);
+    setAlternatingRowColors(true);
+    verticalHeader()->setVisible(false);
+    horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+    setToolTip(tr("Storage of each layer in every format the stage allows; bold: the smallest for the whole model. "
+                  "Hover a column header for what the format stores."));
+    setColumns({});
+}
+
+void LayerTable::setColumns(const nn::compress::StageResult* stage)
+{
+    // The Deep Compression formats always; the others when the stage has them.
+    columns_.clear();
+    for (const auto& f : storageFormats()) {
+        bool present = isCoreFormat(f.key);
+        if (stage) {
+            present = present || stage->bits.count(f.key);
+            for (const auto& l : stage->layers) present = present || l.bits.count(f.key);
+        }
+        if (present) columns_.push_back(f);
+    }
+    setColumnCount(kFirstFormat + int(columns_.size()));
     const QStringList fixed {tr("Layer"), tr("Shape"), tr("Weights"), tr("Sparsity"), tr("Distinct"), tr("Codebook"),
                              tr("Bits/weight")};
     const QStringList tips {tr("The weight tensor"),
@@ -46,19 +67,11 @@ LayerTable::LayerTable(QWidget* parent) : QTableWidget(parent)
         item->setToolTip(tips[c]);
         setHorizontalHeaderItem(c, item);
     }
-    for (int i = 0; i < formats.size(); ++i) {
-        auto* item = new QTableWidgetItem(formats[i].name);
-        item->setToolTip(formats[i].tooltip);
+    for (int i = 0; i < columns_.size(); ++i) {
+        auto* item = new QTableWidgetItem(columns_[i].name);
+        item->setToolTip(columns_[i].tooltip);
         setHorizontalHeaderItem(kFirstFormat + i, item);
     }
-    setEditTriggers(QAbstractItemView::NoEditTriggers);
-    setSelectionBehavior(QAbstractItemView::SelectRows);
-    setAlternatingRowColors(true);
-    verticalHeader()->setVisible(false);
-    horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
-    horizontalHeader()->setStretchLastSection(true);
-    setToolTip(tr("Storage of each layer in every format the stage allows; bold: the smallest for the whole model. "
-                  "Hover a column header for what the format stores."));
 }
 
 void LayerTable::clearStage()
@@ -71,7 +84,8 @@ void LayerTable::setStage(const nn::compress::StageResult& stage)
 {
     stage_ = stage;
     hasStage_ = true;
-    const auto& formats = storageFormats();
+    setColumns(&stage);
+    const auto& formats = columns_;
     const int rows = int(stage.layers.size()) + 1;
     setRowCount(rows);
     auto put = [this](int r, int c, const QString& text, bool right = true, bool bold = false) {

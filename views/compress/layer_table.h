@@ -8,6 +8,7 @@
 
 #include "engine/compress/pipeline.h"
 #include "views/charts/exportable.h"
+#include "views/compress/storage_formats.h"
 
 namespace views::compress {
 
@@ -26,6 +27,9 @@ public:
     QVector<QStringList> csvTextRows() const override;
 
 private:
+    void setColumns(const nn::compress::StageResult* stage);
+
+    QVector<StorageFormat> columns_;  // the formats shown
     nn::compress::StageResult stage_;
     bool hasStage_ = false;
 };

@@ -25,8 +25,29 @@ const QVector<StorageFormat>& storageFormats()
          QObject::tr("The codebook layout with the centroid numbers and the gaps each Huffman coded: frequent "
                      "symbols get short codes, rare ones long codes, so the total is Σ count × code length "
                      "bits, plus the code tables.")},
+        {"fixed", QObject::tr("Fixed point"),
+         QObject::tr("Every weight rounded to B-bit fixed point: 2^B evenly spaced values, the spacing chosen so the "
+                     "largest weight still fits. B bits a weight, zeros included.")},
+        {"fixed_sparse", QObject::tr("Fixed, sparse"),
+         QObject::tr("The relative-index layout with B-bit fixed-point values instead of 32-bit floats.")},
+        {"int8", QObject::tr("int8"),
+         QObject::tr("Every weight as an 8-bit integer q, read as (q − zero point) × scale, one scale and zero point "
+                     "per tensor: 8 bits a weight.")},
+        {"int8_sparse", QObject::tr("int8, sparse"),
+         QObject::tr("The relative-index layout with 8-bit integer values instead of 32-bit floats.")},
+        {"ternary", QObject::tr("Ternary"),
+         QObject::tr("Every weight is −Wn, 0 or +Wp, two learned scales per layer: 2 bits a weight.")},
+        {"binary", QObject::tr("Binary"), QObject::tr("Every weight is +α or −α, one scale per layer: 1 bit a weight.")},
+        {"low_rank", QObject::tr("Low rank"),
+         QObject::tr("A matrix stored as two thin factors of rank r (from its SVD): r × (rows + columns) floats "
+                     "instead of rows × columns.")},
     };
     return formats;
+}
+
+bool isCoreFormat(const std::string& key)
+{
+    return key == "dense" || key == "csr" || key == "relative_index" || key == "codebook" || key == "huffman";
 }
 
 QString formatName(const std::string& key)

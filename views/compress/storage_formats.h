@@ -15,8 +15,11 @@ struct StorageFormat {
     QString tooltip;   // what is stored, in plain words
 };
 
-// dense, csr, relative_index, codebook, huffman.
+// dense, csr, relative_index, codebook, huffman (the Deep Compression formats,
+// always shown), then fixed, fixed_sparse, int8, int8_sparse, ternary, binary,
+// low_rank (shown when a stage has them).
 const QVector<StorageFormat>& storageFormats();
+bool isCoreFormat(const std::string& key);
 // The name for a key; the key itself for a format this table does not know yet.
 QString formatName(const std::string& key);
 QString formatTooltip(const std::string& key);
