@@ -6,6 +6,7 @@
 // trained model back in the builder; export PNG and SVG; every template is valid.
 #include <QtTest/QtTest>
 
+#include <QComboBox>
 #include <QGraphicsView>
 #include <QLineEdit>
 #include <QMimeData>
@@ -18,6 +19,7 @@
 #include "app/gui/main_window.h"
 #include "views/builder/builder_canvas.h"
 #include "views/builder/builder_export.h"
+#include "views/builder/builder_layout.h"
 #include "views/builder/builder_palette.h"
 #include "views/builder/builder_scene.h"
 #include "views/builder/builder_templates.h"
@@ -51,6 +53,36 @@ private:
         QDropEvent drop(at, Qt::CopyAction, mime.get(), Qt::LeftButton, Qt::NoModifier);
         QApplication::sendEvent(vp, &drop);
         QVERIFY(drop.isAccepted());
+    }
+
+    // Drops `kind` one row below the selected node (where a student would) and
+    // returns the new node's id.
+    std::string dropBelowSelection(const QString& kind)
+    {
+        const auto sel = b->scene()->selectedNodes();
+        if (sel.size() != 1) qFatal("select one node first");
+        const NodeItem* s = b->scene()->item(sel.front());
+        const QPointF at = s->mapToScene(QPointF(kNodeWidth / 2, kNodeHeight + kRowGap + kNodeHeight / 2));
+        b->canvas()->centerOn(at);
+        dropOnCanvas(kind, viewPos(at));
+        return b->document()->node(b->scene()->selectedNodes().front())->id;
+    }
+
+    // Types `text` into the property panel's field `key` of the selected node.
+    void type(const QString& key, const QString& text)
+    {
+        auto* e = qobject_cast<QLineEdit*>(b->properties()->editor(key));
+        if (!e) qFatal("no field %s", qPrintable(key));
+        e->setFocus();
+        e->selectAll();
+        if (text.isEmpty()) QTest::keyClick(e, Qt::Key_Backspace);
+        else QTest::keyClicks(e, text);
+    }
+
+    void shot(const char* name)
+    {
+        QApplication::processEvents();
+        if (qEnvironmentVariableIsSet("NN_BUILDER_SHOTS")) window->grab().save(qEnvironmentVariable("NN_BUILDER_SHOTS") + "/" + name + ".png");
     }
 
 private slots:
@@ -160,6 +192,74 @@ private slots:
         QVERIFY(b->openFile(nnm).isEmpty());
         QCOMPARE(b->document()->nodes().size(), size_t(3));
         QVERIFY(b->trainButton()->isEnabled());
+    }
+
+
+    // The test of done: LeNet-5 from the palette, with the error a student
+    // makes (no Flatten) fixed by dropping a Flatten onto the connection; the
+    // result is the sample LeNet-5, parameter for parameter.
+    void lenet5FromThePalette()
+    {
+        QVERIFY(b->setData("fashion-mnist"));
+        b->newNetwork();
+        QCOMPARE(node("input")->shapeLine(), QString("out 1×28×28"));
+        const std::string c1 = dropBelowSelection("conv2d");
+        type("padding", "2");
+        QCOMPARE(node(c1)->shapeLine(), QString("out 6×28×28"));
+        QCOMPARE(node(c1)->costLine(), QString("156 params · 244.6 k FLOPs"));
+        const std::string s2 = dropBelowSelection("maxpool2d");
+        QCOMPARE(node(s2)->shapeLine(), QString("out 6×14×14"));
+        const std::string c3 = dropBelowSelection("conv2d");
+        type("filters", "16");
+        QCOMPARE(node(c3)->shapeLine(), QString("out 16×10×10"));
+        const std::string s4 = dropBelowSelection("maxpool2d");
+        QCOMPARE(node(s4)->shapeLine(), QString("out 16×5×5"));
+        shot("builder-step-pool");
+        const std::string f5 = dropBelowSelection("dense");
+        QCOMPARE(QString::fromStdString(node(f5)->report().errors.front()),
+                 QString("Dense expects a flat input; add Flatten after %1 (16×5×5).").arg(QString::fromStdString(s4)));
+        QVERIFY(!b->trainButton()->isEnabled());
+        shot("builder-step-error");
+        // The fix: drop a Flatten onto the connection.
+        b->scene()->clearSelection();
+        const Edge e {b->document()->nodeById(s4)->uid, b->document()->nodeById(f5)->uid, 0};
+        const QPointF mid = b->scene()->edgeItem(e)->path().pointAtPercent(0.5);
+        b->canvas()->centerOn(mid);
+        dropOnCanvas("flatten", viewPos(mid));
+        QCOMPARE(node(f5)->shapeLine(), QString("out 10"));
+        b->layOut();
+        b->scene()->clearSelection();
+        node(f5)->setSelected(true);
+        type("units", "120");
+        const std::string f6 = dropBelowSelection("dense");
+        type("units", "84");
+        const std::string out = dropBelowSelection("dense");
+        type("units", "auto");
+        auto* act = qobject_cast<QComboBox*>(b->properties()->editor("activation"));
+        QVERIFY(act);
+        act->setCurrentText("none");
+        emit act->activated(act->currentIndex());
+        b->layOut();
+        // Wire the output layer to the Loss with the mouse.
+        b->canvas()->fitAll();
+        QWidget* vp = b->canvas()->viewport();
+        const QPoint from = viewPos(node(out)->mapToScene(node(out)->outputPort()));
+        const QPoint to = viewPos(node("loss")->mapToScene(node("loss")->inputPort(0)));
+        QTest::mousePress(vp, Qt::LeftButton, Qt::NoModifier, from);
+        QTest::mouseMove(vp, to);
+        QTest::mouseRelease(vp, Qt::LeftButton, Qt::NoModifier, to);
+        QVERIFY2(b->trainButton()->isEnabled(), qPrintable(b->statusText()));
+        shot("builder-lenet5-built");
+        // The same network as the sample LeNet-5.
+        Document sample;
+        QFile f(QString(qgetenv("NN_SOURCE_DIR")) + "/assets/models/lenet5.json");
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        sample.loadSpecJson(nlohmann::json::parse(f.readAll().toStdString()));
+        const Analysis ref = analyze(sample, b->dataContext());
+        QCOMPARE(b->analysis().params, ref.params);
+        QCOMPARE(b->analysis().params, int64_t(61706));
+        QCOMPARE(b->analysis().flops, ref.flops);
+        QCOMPARE(b->document()->layerOrder().size(), sample.layerOrder().size());
     }
 
     void dropOnAConnectionSplicesTheNode()

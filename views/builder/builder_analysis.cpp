@@ -56,11 +56,14 @@ int Analysis::errorCount() const
 
 std::string Analysis::firstError(const Document& doc) const
 {
-    for (const auto& n : doc.nodes()) {
-        auto it = nodes.find(n.uid);
-        if (it != nodes.end() && !it->second.errors.empty()) return n.id + ": " + it->second.errors.front();
-    }
-    return graphErrors.empty() ? std::string() : graphErrors.front();
+    if (!graphErrors.empty()) return graphErrors.front();
+    for (bool blocking : {true, false})
+        for (const auto& n : doc.nodes()) {
+            auto it = nodes.find(n.uid);
+            if (it != nodes.end() && !it->second.errors.empty() && (it->second.stopsShape || !blocking))
+                return n.id + ": " + it->second.errors.front();
+        }
+    return {};
 }
 
 namespace {
@@ -93,10 +96,25 @@ struct Analyzer {
 
     std::set<int> hard;  // nodes whose own error stops their shape (fields, inputs, cycles)
 
+    std::map<int, std::vector<std::string>> later;  // loose ends: shown after what stops the shape
+
     void err(int uid, const std::string& msg, bool stopsShape = true)
     {
+        if (!stopsShape) {
+            later[uid].push_back(msg);
+            return;
+        }
         a.nodes[uid].errors.push_back(msg);
-        if (stopsShape) hard.insert(uid);
+        a.nodes[uid].stopsShape = true;
+        hard.insert(uid);
+    }
+
+    // A node's first error is the one drawn on it: a wrong shape matters more than
+    // an output not connected yet.
+    void appendLooseEnds()
+    {
+        for (auto& [uid, msgs] : later)
+            for (auto& m : msgs) a.nodes[uid].errors.push_back(std::move(m));
     }
     const std::string& idOf(int uid) const { return doc.node(uid)->id; }
 
@@ -405,6 +423,7 @@ Analysis analyze(const Document& doc, const DataContext& data)
     z.ports();
     z.cycles();
     z.shapes();
+    z.appendLooseEnds();
     z.engineCheck();
     return z.a;
 }

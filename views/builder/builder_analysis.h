@@ -35,6 +35,7 @@ struct NodeReport {
     int64_t params = 0;
     double flops = 0;                  // forward, per sample
     std::vector<std::string> errors;   // words for the student; empty = fine
+    bool stopsShape = false;           // errors[0] keeps the shape unknown (not just a loose end)
 };
 
 struct Analysis {
@@ -46,7 +47,8 @@ struct Analysis {
 
     bool ok() const;
     int errorCount() const;
-    // "c3: Dense expects ..." — the first error in document order, for Train's tooltip.
+    // "c3: Dense expects ..." — for Train's tooltip and the status line: the first
+    // error that stops a shape (in document order), else the first loose end.
     std::string firstError(const Document& doc) const;
     double weightBytes() const { return 4.0 * double(params); }
     double activationBytes(int batch) const { return 4.0 * double(activationValues) * batch; }

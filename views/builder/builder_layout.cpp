@@ -24,6 +24,9 @@ std::map<int, std::pair<double, double>> autoLayout(const Document& doc)
     }
     int deepest = 0;
     for (const auto& [uid, d] : depth) deepest = std::max(deepest, d);
+    // The Loss ends the network: the bottom row, even before it is connected.
+    for (const auto& n : doc.nodes())
+        if (n.kind == kLossKind && (depth[n.uid] < deepest || doc.inputsOf(n.uid).empty())) depth[n.uid] = ++deepest;
 
     // Row by row; within a row, nodes sit in the order of their parents' centres
     // (ties: document order), so branches do not cross more than they must.

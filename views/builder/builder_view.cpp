@@ -1,6 +1,7 @@
 #include "views/builder/builder_view.h"
 
 #include <QAction>
+#include <cmath>
 #include <QApplication>
 #include <QClipboard>
 #include <QComboBox>
@@ -367,6 +368,12 @@ int BuilderView::addNode(const QString& kind, const QPointF& pos)
         undo_->beginMacro(tr("Add %1 %2 after %3").arg(q(displayName(n.kind)), q(n.id), q(doc_->node(sel[0])->id)));
         undo_->push(add);
         undo_->push(new ConnectCommand(doc_, {sel[0], uid, 0}));
+        // A chain growing down toward the waiting Loss pushes it a row further.
+        for (const auto& other : doc_->nodes())
+            if (other.kind == kLossKind && doc_->inputsOf(other.uid).empty() && std::abs(other.x - n.x) < kNodeWidth
+                && other.y < n.y + 2 * (kNodeHeight + kRowGap) && other.y > n.y - kNodeHeight)
+                undo_->push(new MoveCommand(doc_, {{other.uid, {QPointF(other.x, other.y), QPointF(other.x, n.y + 2 * (kNodeHeight + kRowGap))}}},
+                                            tr("Move loss")));
         undo_->endMacro();
     } else {
         undo_->push(add);
