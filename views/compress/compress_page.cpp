@@ -56,8 +56,8 @@ const Preset kPresets[] = {
     {"Iterative pruning", "prune:0.5,retrain:1,prune:0.75,retrain:1,prune:0.9,retrain:1",
      "Prune a little, retrain, prune more: the network recovers better than from one big cut", true},
     {"Pruning without retraining", "prune:0.5,prune:0.75,prune:0.9",
-     "The same cuts with no retraining in between: watch the accuracy fall", true},
-    {"Weight sharing", "share:4,retrain:1,huffman", "No pruning: 16 values per layer, retrained, Huffman coded", true},
+     "The same cuts with no retraining in between: watch the accuracy fall", false},
+    {"Weight sharing", "share:4,retrain:1,huffman", "No pruning: 16 values per layer, retrained, Huffman coded", false},
     {"Global pruning", "gprune:0.9,retrain:2",
      "One threshold for all layers: the big layers, with many small weights, lose more", false},
     {"Dense-Sparse-Dense", "prune:0.5,retrain:2,dsd:2",
@@ -152,11 +152,11 @@ void CompressPage::buildUi()
     sourceLabel_ = new QLabel;
     sourceLabel_->setWordWrap(true);
     sourceLabel_->setTextFormat(Qt::RichText);
-    dashboardButton_ = new QPushButton(tr("Use &dashboard model"));
+    dashboardButton_ = new QPushButton(tr("&Dashboard model"));
     dashboardButton_->setToolTip(tr("Compress a copy of the model trained on the dashboard, on its data set. "
                                     "The dashboard's model is never changed."));
     connect(dashboardButton_, &QPushButton::clicked, this, &CompressPage::useDashboardModel);
-    openButton_ = new QPushButton(tr("&Open model file…"));
+    openButton_ = new QPushButton(tr("&Open .nnm…"));
     openButton_->setToolTip(tr("Compress a trained model saved as .nnm (File → Save trained model, or nnstudio-cli "
                                "train --out), on the data set it names"));
     connect(openButton_, &QPushButton::clicked, this, [this] {
@@ -216,7 +216,8 @@ void CompressPage::buildUi()
     auto* presetRow = new QHBoxLayout;
     presetRow->addWidget(new QLabel(tr("Presets:")));
     auto* more = new QPushButton(tr("More presets"));
-    more->setToolTip(tr("Global pruning, Dense-Sparse-Dense, fixed point, int8, ternary, binary and low rank"));
+    more->setToolTip(tr("Pruning without retraining, weight sharing alone, global pruning, Dense-Sparse-Dense, fixed "
+                        "point, int8, ternary, binary and low rank"));
     auto* moreMenu = new QMenu(more);
     moreMenu->setToolTipsVisible(true);
     for (const Preset& p : kPresets) {
@@ -236,10 +237,9 @@ void CompressPage::buildUi()
     more->setMenu(moreMenu);
     presetButtons_ << more;
     presetRow->addWidget(more);
-    presetRow->addStretch(1);
-
     pipelineStatus_ = new QLabel;
     pipelineStatus_->setWordWrap(true);
+    presetRow->addWidget(pipelineStatus_, 1);
 
     progress_ = new QProgressBar;
     progress_->setRange(0, kProgressSteps);
@@ -262,14 +262,16 @@ void CompressPage::buildUi()
     exportButton_->setToolTip(tr("Export the filmstrip, the tables or the storage chart as PNG, SVG or CSV "
                                  "(also on each view's right-click menu)"));
     auto* filmHeader = new QHBoxLayout;
-    auto* layerLabel = new QLabel(tr("<b>Weight histograms per stage</b> · L&ayer"));
+    auto* layerLabel = new QLabel(tr("<b>L&ayer</b>"));
+    layerLabel->setToolTip(layerBox_->toolTip());
     layerLabel->setBuddy(layerBox_);
     filmHeader->addWidget(layerLabel);
     filmHeader->addWidget(layerBox_);
     filmHeader->addWidget(logBox_);
     auto* legend = new QLabel(tr("<span style='color:#1f77b4'>■</span> weights &nbsp; "
-                                 "<span style='color:#d62728'>■</span> exactly zero (pruned) &nbsp; "
-                                 "dashed: the value 0"));
+                                 "<span style='color:#d62728'>■</span> exactly zero (pruned)"));
+    legend->setToolTip(tr("The dashed line in each frame is the value 0; every frame uses the dense model's axes "
+                          "for this layer"));
     filmHeader->addWidget(legend);
     filmHeader->addStretch(1);
     filmHeader->addWidget(exportButton_);
@@ -359,11 +361,20 @@ void CompressPage::buildUi()
     split->setStretchFactor(1, 4);
     split->setChildrenCollapsible(false);
 
-    auto* layout = new QVBoxLayout(this);
+    // In a scroll area: at 2x text (projector mode) the page would otherwise be
+    // taller than the screen and push the window past it.
+    auto* content = new QWidget;
+    auto* scroll = new QScrollArea;
+    scroll->setWidget(content);
+    scroll->setWidgetResizable(true);
+    scroll->setFrameShape(QFrame::NoFrame);
+    auto* outer = new QVBoxLayout(this);
+    outer->setContentsMargins(0, 0, 0, 0);
+    outer->addWidget(scroll);
+    auto* layout = new QVBoxLayout(content);
     layout->addLayout(sourceRow);
     layout->addLayout(pipelineRow);
     layout->addLayout(presetRow);
-    layout->addWidget(pipelineStatus_);
     layout->addLayout(progressRow);
     layout->addWidget(split, 1);
 }

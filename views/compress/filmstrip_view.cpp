@@ -154,7 +154,7 @@ QSize FilmstripView::minimumSizeHint() const
 {
     const int n = std::max(1, frameCount());
     const QFontMetricsF fm(font());
-    return QSize(int(n * (kMinFrameWidth + kGap) * scale_ + kGap * scale_), int(6 * fm.lineSpacing() + 90 * scale_));
+    return QSize(int(n * (kMinFrameWidth + kGap) * scale_ + kGap * scale_), int(5 * fm.lineSpacing() + 60 * scale_));
 }
 
 void FilmstripView::paintEvent(QPaintEvent*)
@@ -245,7 +245,11 @@ void FilmstripView::paintFrame(QPainter& p, int index) const
         p.drawText(g.axis, Qt::AlignRight | Qt::AlignVCenter, valueText(h.hi));
         if (index == 0) {  // the count axis, once: the tallest full bar
             const QString y = log_ ? tr("log, max %1").arg(yMax_, 0, 'f', 0) : tr("max %1").arg(yMax_, 0, 'f', 0);
+            QFont small = font();
+            small.setPointSizeF(font().pointSizeF() * 0.8);
+            p.setFont(small);
             p.drawText(g.plot.adjusted(2 * scale_, 0, 0, 0), Qt::AlignLeft | Qt::AlignTop, y);
+            p.setFont(font());
         }
     }
 

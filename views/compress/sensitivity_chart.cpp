@@ -41,7 +41,10 @@ SensitivityChart::SensitivityChart(QWidget* parent) : QWidget(parent)
     pruneY_->setTitleText(tr("accuracy (%)"));
     pruneY_->setLabelFormat("%.0f");
     bitsX_ = new QValueAxis;
-    bitsX_->setRange(1, 16);
+    bitsX_->setRange(0, 16);
+    bitsX_->setTickType(QValueAxis::TicksDynamic);
+    bitsX_->setTickAnchor(0);
+    bitsX_->setTickInterval(2);
     bitsX_->setTitleText(tr("bits per weight"));
     bitsX_->setLabelFormat("%.0f");
     bitsY_ = new QValueAxis;
@@ -55,7 +58,7 @@ SensitivityChart::SensitivityChart(QWidget* parent) : QWidget(parent)
     bitsView_->setToolTip(tr("Every weight of a layer type stored in B bits, no retraining. Weight sharing (a "
                              "k-means codebook of 2^B values) keeps accuracy to far fewer bits than fixed point "
                              "(2^B evenly spaced values), because the centroids sit where the weights are."));
-    setMinimumHeight(240);
+    setMinimumHeight(180);
     auto* layout = new QHBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
     layout->addWidget(pruneView_, 1);
@@ -90,7 +93,7 @@ QLineSeries* SensitivityChart::seriesFor(const nn::compress::SweepPoint& p)
         if (!layerColor_.contains(layer)) layerColor_.insert(layer, int(layerColor_.size()));
         pen.setColor(kColors[layerColor_[layer] % int(std::size(kColors))]);
         if (!p.retrained) pen.setStyle(Qt::DashLine);
-        s->setName(p.retrained ? tr("%1 retrained").arg(layer) : layer);
+        s->setName(p.retrained ? tr("%1, retrained").arg(layer) : tr("%1, not retrained").arg(layer));
     } else {
         const bool share = p.method == "share";
         pen.setColor(share ? kColors[0] : kColors[1]);
@@ -124,14 +127,16 @@ void SensitivityChart::addPoint(const nn::compress::SweepPoint& p)
 
 void SensitivityChart::fitAccuracyAxes()
 {
-    // From the lowest accuracy seen (rounded down to 10%) to 100%.
+    // From the lowest accuracy seen to 100%, ticks every 10 or 20 points (at most
+    // six labels: more do not fit a chart half a page wide and a third high).
     double lo = 100;
     for (const auto& p : points_) lo = std::min(lo, 100.0 * p.accuracy);
-    lo = std::max(0.0, std::floor((lo - 1) / 10.0) * 10.0);
     if (points_.empty()) lo = 0;
+    const double step = 100 - lo > 50 ? 20 : 10;
+    lo = std::max(0.0, std::floor((lo - 1) / step) * step);
     for (QValueAxis* y : {pruneY_, bitsY_}) {
         y->setRange(lo, 100);
-        y->setTickCount(int((100 - lo) / 10) + 1 > 11 ? 6 : int((100 - lo) / 10) + 1);
+        y->setTickCount(int(std::lround((100 - lo) / step)) + 1);
     }
 }
 
