@@ -58,7 +58,7 @@ std::string indented(const std::string& lines, int spaces)
 std::string help()
 {
     return "usage: nnstudio-cli compress --model MODEL.nnm|SPEC.json --data NAME|FILE.csv --pipeline STAGES [options]\n"
-           "       nnstudio-cli compress --model ... --data ... --sensitivity | --bits-sweep share|fixed [options]\n"
+           "       nnstudio-cli compress --model ... --data ... --sensitivity | --bits-sweep share|fixed|act|fixed-both [options]\n"
            "  --pipeline    comma-separated stages, run in order, e.g. \"prune:0.9,retrain:2,share:5,retrain:1,huffman\"\n"
            + indented(nn::compress::pipelineHelp(), 16)
            + "  --model       a trained model file, or a model spec trained first for --epochs-pretrain epochs\n"
@@ -67,7 +67,11 @@ std::string help()
              "  --momentum X (0.9)  --weight-decay X (0)  --seed N (a model file's seed, else 1)  --threads N (1)\n"
              "  --points N --noise X --classes N --val-fraction X --test-fraction X --limit N --label COLUMN\n"
              "                as for 'train' (the same seed gives the same test split)\n"
-             "  --out MODEL.nnm  save the compressed model (its weights as f32, pruned zeros and shared values)\n"
+             "  --act-samples N (2000)  --act-percentile P (99.99)  act stages and act / fixed-both sweeps: the\n"
+             "                layer outputs' ranges from N training samples drawn with --seed, at the P-th percentile\n"
+             "                of |x| (100 = the maximum; lower clips rare outliers)\n"
+             "  --out MODEL.nnm  save the compressed model (its weights as f32, pruned zeros and shared values;\n"
+             "                act stages are not saved: the file runs with float layer outputs)\n"
              "  --json        one JSON object per stage (the dense model first); the last has \"final\": true\n"
            + "  --store FILE  keep the pipeline in a run history as a run (its settings: the pipeline and\n"
              "                options) with one record per stage; 'nnstudio-cli runs show RUN' prints them\n"
@@ -94,6 +98,7 @@ void printStage(const nn::compress::StageResult& r)
               << std::setw(11) << fmtBits(r.bits.at(r.bestFormat)) << "  ratio " << std::setprecision(1) << r.ratio
               << "x  sparsity";
     for (const auto& l : r.layers) std::cout << ' ' << std::setprecision(3) << l.sparsity;
+    if (r.activationBits > 0) std::cout << "  outputs " << r.activationBits << "-bit " << r.activationScheme;
     std::cout << '\n';
 }
 
@@ -108,7 +113,8 @@ int compress(const std::vector<std::string>& argv)
     }
     std::set<std::string> known {"model", "data", "pipeline", "epochs-pretrain", "batch", "lr", "retrain-lr",
                                  "optimizer", "momentum", "weight-decay", "seed", "threads", "out", "json", "help",
-                                 "sensitivity", "sensitivity-retrain", "bits-sweep", "layer-type", "store", "run-name"};
+                                 "sensitivity", "sensitivity-retrain", "bits-sweep", "layer-type", "store", "run-name",
+                                 "act-samples", "act-percentile"};
     for (const char* name : kDataOptionNames) known.insert(name);
     args.allowOnly(known);
     const bool json = args.has("json");
@@ -119,14 +125,18 @@ int compress(const std::vector<std::string>& argv)
     if (!sweep && (args.has("sensitivity-retrain") || args.has("layer-type")))
         throw nn::Error(std::string("--") + (args.has("layer-type") ? "layer-type" : "sensitivity-retrain")
                         + " sets up a sweep: add --" + (args.has("layer-type") ? "bits-sweep share|fixed" : "sensitivity"));
-    if (args.has("bits-sweep") && args.str("bits-sweep") != "share" && args.str("bits-sweep") != "fixed")
-        throw nn::Error("--bits-sweep " + args.str("bits-sweep") + ": give share (k-means, 8 -> 1 bits) or fixed "
-                        "(fixed point, 16 -> 2 bits)");
+    checkBitsSweep(args);
     if (sweep && args.has("out")) throw nn::Error("--out saves a pipeline's model; a sweep leaves the model as it was");
     if (sweep && args.has("store")) throw nn::Error("--store keeps a pipeline's stages; a sweep is not recorded: drop --store");
     if (args.has("run-name") && !args.has("store")) throw nn::Error("--run-name needs --store FILE (the run history to record in)");
     const std::vector<nn::compress::StageSpec> stages =
         sweep ? std::vector<nn::compress::StageSpec> {} : nn::compress::parsePipeline(args.required("pipeline"));
+    bool roundsOutputs = args.has("bits-sweep") && (args.str("bits-sweep") == "act" || args.str("bits-sweep") == "fixed-both");
+    for (const auto& s : stages) roundsOutputs = roundsOutputs || s.kind == "act" || s.kind == "act8";
+    for (const char* name : {"act-samples", "act-percentile"})
+        if (args.has(name) && !roundsOutputs)
+            throw nn::Error(std::string("--") + name + " calibrates the layer outputs: add an act:B or act8 stage, or "
+                            "--bits-sweep act|fixed-both");
     const std::string modelPath = args.required("model");
     const std::string dataName = args.required("data");
     nn::cpu::setThreads(args.integer("threads", 1, 0, 1024));
@@ -183,6 +193,8 @@ int compress(const std::vector<std::string>& argv)
     nn::compress::PipelineOptions options;
     options.train = config;
     options.retrainLr = retrainLr;
+    options.activationSamples = activationSamples(args);
+    options.activationPercentile = activationPercentile(args);
     nn::compress::Pipeline pipeline(model, data, options);
 
     std::unique_ptr<nn::compress::PipelineRecord> record;
@@ -245,6 +257,9 @@ int compress(const std::vector<std::string>& argv)
                            {"compress", args.str("pipeline")},
                            {"ratio", final["ratio"]},
                            {"test_accuracy", final["test_accuracy"]}};
+        // The file holds f32 weights only; this says what the reported accuracy assumed.
+        if (results.back().activationBits > 0)
+            extras.metadata["activation_bits"] = results.back().activationBits;
         nn::io::saveModelFile(args.str("out"), model, extras);
         final["model_file"] = args.str("out");
     }

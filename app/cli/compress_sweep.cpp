@@ -16,12 +16,30 @@ const char* const kSweepHelp =
     "                test it, without and with retraining; one line per point {layer, ratio, accuracy,\n"
     "                retrained} (the weights are put back between points)\n"
     "  --sensitivity-retrain E  epochs of retraining per point (1; 0 = no retrained points)\n"
-    "  --bits-sweep share|fixed  instead of a pipeline: every weight tensor shared by k-means at 8 -> 1\n"
-    "                bits, or in fixed point at 16 -> 2 bits, no retraining; one line per point {layer,\n"
-    "                method, bits, accuracy}\n"
-    "  --layer-type all|dense|conv  which weight tensors --bits-sweep quantizes (all)\n";
+    "  --bits-sweep share|fixed|act|fixed-both  instead of a pipeline: every weight tensor shared by\n"
+    "                k-means at 8 -> 1 bits, or in fixed point at 16 -> 2 bits; act: every layer output in\n"
+    "                fixed point at 16 -> 2 bits (weights f32, ranges as --act-samples/--act-percentile);\n"
+    "                fixed-both: weights and layer outputs at the same bits. No retraining; one line per\n"
+    "                point {layer, method, bits, accuracy}\n"
+    "  --layer-type all|dense|conv  which weight tensors --bits-sweep share|fixed quantizes (all)\n";
 
 bool wantsSweep(const Args& args) { return args.has("sensitivity") || args.has("bits-sweep"); }
+
+void checkBitsSweep(const Args& args)
+{
+    if (!args.has("bits-sweep")) return;
+    const std::string m = args.str("bits-sweep");
+    if (m != "share" && m != "fixed" && m != "act" && m != "fixed-both")
+        throw nn::Error("--bits-sweep " + m + ": give share (k-means, 8 -> 1 bits), fixed (fixed-point weights, "
+                        "16 -> 2 bits), act (fixed-point layer outputs) or fixed-both (weights and outputs)");
+    if ((m == "act" || m == "fixed-both") && args.has("layer-type") && args.str("layer-type") != "all")
+        throw nn::Error("--layer-type " + args.str("layer-type") + " picks weight tensors; --bits-sweep " + m
+                        + " rounds every layer output: drop --layer-type");
+}
+
+size_t activationSamples(const Args& args) { return size_t(args.integer("act-samples", 2000, 1, 100000000)); }
+
+double activationPercentile(const Args& args) { return args.number("act-percentile", 99.99, 50.000001, 100.0); }
 
 void runSweeps(const Args& args, nn::Model& model, const nn::data::Split& data, const nn::TrainConfig& config,
                float retrainLr, bool json)
@@ -58,6 +76,9 @@ void runSweeps(const Args& args, nn::Model& model, const nn::data::Split& data, 
         nn::compress::BitsSweepOptions o;
         o.method = args.str("bits-sweep");
         o.layerType = args.str("layer-type", "all");
+        o.calibrationSamples = activationSamples(args);
+        o.activationPercentile = activationPercentile(args);
+        o.seed = config.seed;
         nn::compress::bitsSweep(model, data, o, print);
     }
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

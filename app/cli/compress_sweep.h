@@ -13,6 +13,11 @@ namespace cli {
 
 extern const char* const kSweepHelp;  // the help lines of the options below
 bool wantsSweep(const Args& args);
+// Throws nn::Error for a --bits-sweep method other than share, fixed, act, fixed-both.
+void checkBitsSweep(const Args& args);
+// --act-samples and --act-percentile, checked (also used by the pipeline's act stages).
+size_t activationSamples(const Args& args);
+double activationPercentile(const Args& args);
 // Runs the sweeps asked for; the model is put back afterwards.
 void runSweeps(const Args& args, nn::Model& model, const nn::data::Split& data, const nn::TrainConfig& config,
                float retrainLr, bool json);

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <utility>
 
 #include "engine/compress/compressed_layer.h"
 #include "engine/compress/low_rank.h"
@@ -57,6 +58,16 @@ struct Pipeline::State {
     ModelSnapshot dense;  // the weights before the first stage (timeInference)
     double denseAccuracy = 0;
     Clock::time_point start;
+    // Set by an act stage, kept to the end: every later measurement recalibrates the
+    // layer outputs on `calibration` (the stages change the weights, and so the
+    // ranges) and evaluates with them rounded.
+    int activationBits = 0;
+    QuantScheme activationScheme = QuantScheme::FixedPoint;
+    data::Dataset calibration;
+
+    void quantizeActivations(int step, const StageSpec& spec);
+    // Loss and accuracy of the test set, the layer outputs rounded after an act stage.
+    std::pair<double, double> evaluate(const std::vector<QuantFormat>& activationFormats) const;
 
     StageResult measure(int step, const StageSpec& spec, double stageSeconds) const;
     // False when cancelled part way.
@@ -102,6 +113,29 @@ void Pipeline::State::quantize(const StageSpec& spec)
         l.latent = l.w.toVector();  // retraining moves these, straight through the rounding
         fakeQuantize(l.w, *l.grid);
     }
+}
+
+void Pipeline::State::quantizeActivations(int step, const StageSpec& spec)
+{
+    const bool int8 = spec.kind == "act8";
+    activationBits = int8 ? 8 : int(spec.value);
+    activationScheme = int8 ? QuantScheme::Affine : QuantScheme::FixedPoint;
+    if (calibration.size() > 0) return;  // drawn once: every act stage sees the same samples
+    if (data.train.size() == 0)
+        throw Error("stage " + std::to_string(step) + " '" + spec.text
+                    + "': activations are calibrated on training samples and the data set has no training split");
+    calibration = calibrationSubset(data.train, options.activationSamples, options.train.seed);
+}
+
+std::pair<double, double> Pipeline::State::evaluate(const std::vector<QuantFormat>& activationFormats) const
+{
+    if (activationFormats.empty()) {
+        const io::EvalResult e = io::evaluateModel(model, data.test, options.evalBatch);
+        return {e.accuracy, e.loss};
+    }
+    const QuantizedForwardResult e =
+        evaluateWithActivationFormats(model, data.test, activationFormats, options.evalBatch);
+    return {e.accuracy, e.loss};
 }
 
 void Pipeline::State::ternarizeLayers()
@@ -166,16 +200,31 @@ StageResult Pipeline::State::measure(int step, const StageSpec& spec, double sta
     r.step = step;
     r.kind = spec.kind;
     r.text = spec.text;
-    // Two passes: the accuracy, and the faster time of the two.
+    std::vector<QuantFormat> formats;
+    if (activationBits > 0) {
+        const ActivationCalibration cal =
+            calibrateActivations(model, calibration, 0, options.activationPercentile, options.evalBatch);
+        r.activationBits = activationBits;
+        r.activationScheme = schemeName(activationScheme);
+        for (size_t l = 0; l < cal.ranges.size(); ++l) {
+            const Calibration& c = cal.ranges[l];
+            formats.push_back(formatFor(activationScheme, c, activationBits));
+            const QuantFormat& f = formats.back();
+            r.activations.push_back({cal.layers[l], c.min, c.max, c.lo, c.hi, c.absHi, f.lowest(), f.highest(),
+                                     f.describe()});
+        }
+    }
+    // Two passes: the accuracy, and the faster time of the two (with rounded layer
+    // outputs, the stepped graph's time, rounding included).
     const auto t0 = Clock::now();
-    const io::EvalResult e = io::evaluateModel(model, data.test, options.evalBatch);
+    const auto [accuracy, loss] = evaluate(formats);
     const double first = secondsSince(t0);
     const auto t1 = Clock::now();
-    io::evaluateModel(model, data.test, options.evalBatch);
+    evaluate(formats);
     r.inferenceMs = 1000.0 * std::min(first, secondsSince(t1));
-    r.testAccuracy = e.accuracy;
-    r.testLoss = e.loss;
-    r.accuracyChange = step == 0 ? 0.0 : e.accuracy - denseAccuracy;
+    r.testAccuracy = accuracy;
+    r.testLoss = loss;
+    r.accuracyChange = step == 0 ? 0.0 : accuracy - denseAccuracy;
     for (const CompressedLayer& l : layers) r.layers.push_back(reportLayer(l, huffman, options.histogramBins));
     completeLowRank(r.layers);
     totalBits(r, model);
@@ -220,9 +269,14 @@ Pipeline::Pipeline(Model& model, const data::Split& data, PipelineOptions option
     if (options.histogramBins < 1 || options.histogramBins > 100000)
         throw Error("histogram bins must be 1 to 100000, got " + std::to_string(options.histogramBins));
     if (options.evalBatch < 1) throw Error("the evaluation batch must be at least 1");
+    if (options.activationSamples < 1) throw Error("activation calibration needs at least one training sample");
+    if (!(options.activationPercentile > 50 && options.activationPercentile <= 100))
+        throw Error("the activation calibration percentile must be in (50, 100], got "
+                    + std::to_string(options.activationPercentile));
     if (!(options.retrainLr > 0.0f) || !std::isfinite(options.retrainLr))
         throw Error("the retraining learning rate must be a positive number");
-    state_ = new State {model, data, options, compressibleLayers(model), {}, {}, false, false, {}, 0, Clock::now()};
+    state_ = new State {model, data, options, compressibleLayers(model), {}, {}, false, false, {}, 0, Clock::now(),
+                        0, QuantScheme::FixedPoint, {}};
 }
 
 Pipeline::~Pipeline() { delete state_; }
@@ -273,6 +327,8 @@ std::vector<StageResult> Pipeline::run(const std::vector<StageSpec>& stages, con
             s.share(step, spec, onProgress);
         } else if (spec.kind == "fixed" || spec.kind == "int8") {
             s.quantize(spec);
+        } else if (spec.kind == "act" || spec.kind == "act8") {
+            s.quantizeActivations(step, spec);
         } else if (spec.kind == "ternary") {
             s.ternarizeLayers();
         } else if (spec.kind == "binary") {

@@ -64,6 +64,17 @@ struct LayerReport {
     std::vector<HuffmanRow> huffmanIndices, huffmanGaps;  // empty before a huffman stage
 };
 
+// One layer's output after an act stage: its calibration on the training samples
+// (every value's min and max, and the range at the percentile) and the format the
+// outputs are rounded to. A fixed-point format covers absHi, an affine one [lo, hi].
+struct ActivationReport {
+    std::string layer;             // a model layer id ("h1")
+    float min = 0, max = 0;        // over every calibration value
+    float lo = 0, hi = 0, absHi = 0;  // percentiles of x and of |x|
+    float lowest = 0, highest = 0; // the format's range
+    std::string format;            // "Q2.5 (8 bits, step 0.03125)"
+};
+
 struct StageResult {
     int step = 0;              // 0 = the dense model
     std::string kind = "dense";
@@ -80,6 +91,13 @@ struct StageResult {
     // dense kernels: pruned and shared weights are still multiplied as dense f32
     // weights, so this stays about the dense model's time whatever the ratio.
     double inferenceMs = 0;
+    // 0: the layer outputs are floats. After an act stage, every stage's accuracy is
+    // measured with each layer output rounded to this many bits in activationScheme
+    // ("fixed" or "affine"), as calibrated on the current weights; storage does not
+    // change (activations are computed, not stored).
+    int activationBits = 0;
+    std::string activationScheme;
+    std::vector<ActivationReport> activations;  // per layer, model order (empty with 0 bits)
 };
 
 // The stage as one JSON object (the CLI's --json line and the run store's record).
@@ -91,6 +109,10 @@ struct PipelineOptions {
     float retrainLr = 0.01f;
     int histogramBins = 81;
     int evalBatch = 1000;
+    // Act stages: the layer outputs are calibrated on this many training samples,
+    // drawn with train.seed, with ranges at this percentile (100 = min/max).
+    size_t activationSamples = 2000;
+    double activationPercentile = 99.99;
 };
 
 // Progress inside a stage: fraction of the stage done in [0, 1] and a message.

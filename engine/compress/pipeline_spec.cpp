@@ -41,6 +41,13 @@ const StageKind kKinds[] = {
      "fixed-point weights of B bits (2..32) per tensor, integer/fraction split covering its largest |w|; retraining "
      "keeps them on the grid (the optimizer moves full-precision latent weights)"},
     {"int8", Value::None, "int8", "affine 8-bit weights per tensor (scale and zero point from its min and max; 0 exact)"},
+    {"act", Value::FixedBits, "act:B",
+     "from here on, every layer output (logits included) is rounded to B-bit fixed point (2..32) when the test set "
+     "is evaluated, each layer's integer/fraction split covering its calibrated range (by default 2000 seeded training "
+     "samples, 99.99th percentile of |x|; recalibrated after each later stage, as those change the weights). Storage bits do "
+     "not change (activations are computed, not stored); retraining still trains with float outputs"},
+    {"act8", Value::None, "act8",
+     "as act:B with affine 8-bit layer outputs (scale and zero point from the calibrated percentile range; 0 exact)"},
     {"ternary", Value::None, "ternary",
      "trained ternary weights {-Wn, 0, +Wp} per tensor (threshold 0.05 max|w|; Wp and Wn learned while retraining)"},
     {"binary", Value::None, "binary", "binary weights +-mean|w| per tensor (no zeros: releases the masks)"},

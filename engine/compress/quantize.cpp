@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "engine/core/error.h"
+#include "engine/core/random.h"
 #include "engine/io/inference.h"
 
 namespace nn::compress {
@@ -339,6 +340,18 @@ ActivationCalibration calibrateActivations(const Model& model, const data::Datas
     for (size_t l = 0; l < layers; ++l)
         out.ranges.push_back(fromSample(std::move(kept[l]), mn[l], mx[l], count[l], percentile));
     return out;
+}
+
+data::Dataset calibrationSubset(const data::Dataset& d, size_t samples, uint64_t seed)
+{
+    if (samples == 0) throw Error("activation calibration needs at least one sample (got 0)");
+    if (d.size() == 0) throw Error("activation calibration needs samples, and '" + d.name + "' is empty");
+    std::vector<size_t> order(d.size());
+    std::iota(order.begin(), order.end(), size_t(0));
+    Rng rng(seed);
+    rng.shuffle(order);
+    order.resize(std::min(samples, order.size()));
+    return d.subset(order);
 }
 
 QuantizedForwardResult evaluateWithActivationFormats(const Model& model, const data::Dataset& d,

@@ -131,6 +131,12 @@ struct ActivationCalibration {
 ActivationCalibration calibrateActivations(const Model& model, const data::Dataset& data, size_t samples = 2000,
                                            double percentile = 99.99, int batch = 500);
 
+// `samples` samples of `data` drawn without replacement by a seeded shuffle (all of
+// them, shuffled, when it has fewer): the calibration images of the pipeline's act
+// stages and of the activation sweeps, the same for the same seed. Throws
+// nn::Error for samples 0 or an empty data set.
+data::Dataset calibrationSubset(const data::Dataset& data, size_t samples, uint64_t seed);
+
 struct QuantizedEvalConfig {
     QuantScheme scheme = QuantScheme::FixedPoint;
     int weightBits = 8;       // 0 = weights stay f32

@@ -77,6 +77,19 @@ LayerReport layerFrom(const nlohmann::json& j)
     return l;
 }
 
+nlohmann::json activationJson(const ActivationReport& a)
+{
+    return {{"layer", a.layer}, {"min", a.min},         {"max", a.max},         {"lo", a.lo},         {"hi", a.hi},
+            {"abs_hi", a.absHi}, {"lowest", a.lowest}, {"highest", a.highest}, {"format", a.format}};
+}
+
+ActivationReport activationFrom(const nlohmann::json& j)
+{
+    return {j.at("layer").get<std::string>(), j.at("min").get<float>(),    j.at("max").get<float>(),
+            j.at("lo").get<float>(),          j.at("hi").get<float>(),     j.at("abs_hi").get<float>(),
+            j.at("lowest").get<float>(),      j.at("highest").get<float>(), j.at("format").get<std::string>()};
+}
+
 } // namespace
 
 nlohmann::json toJson(const StageResult& r)
@@ -96,6 +109,13 @@ nlohmann::json toJson(const StageResult& r)
                       {"seconds", r.seconds},
                       {"inference_ms", r.inferenceMs}};
     if (r.step > 0) j["stage_seconds"] = r.stageSeconds;
+    j["activation_bits"] = r.activationBits;  // 0: float layer outputs
+    if (r.activationBits > 0) {
+        j["activation_scheme"] = r.activationScheme;
+        nlohmann::json a = nlohmann::json::array();
+        for (const ActivationReport& x : r.activations) a.push_back(activationJson(x));
+        j["activations"] = a;
+    }
     return j;
 }
 
@@ -116,6 +136,10 @@ StageResult stageFromJson(const nlohmann::json& j)
         r.seconds = j.value("seconds", 0.0);
         r.stageSeconds = j.value("stage_seconds", 0.0);
         r.inferenceMs = j.value("inference_ms", 0.0);
+        r.activationBits = j.value("activation_bits", 0);  // records from before act stages have none
+        r.activationScheme = j.value("activation_scheme", std::string());
+        if (j.contains("activations"))
+            for (const auto& a : j["activations"]) r.activations.push_back(activationFrom(a));
         return r;
     } catch (const nlohmann::json::exception& e) {
         throw Error(std::string("a compression stage record is not valid: ") + e.what());

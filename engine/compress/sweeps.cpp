@@ -36,6 +36,33 @@ std::string shortNumber(double v)
     return s;
 }
 
+// The act and fixed-both sweeps: evaluateQuantized per point (it restores the
+// weights itself), the calibration samples drawn once.
+std::vector<SweepPoint> outputBitsSweep(Model& model, const data::Split& data, const BitsSweepOptions& o,
+                                        const std::vector<int>& bits, const PointFn& onPoint,
+                                        const SweepProgressFn& onProgress, const std::atomic<bool>* cancel)
+{
+    const data::Dataset calibration = calibrationSubset(data.train, o.calibrationSamples, o.seed);
+    std::vector<SweepPoint> points;
+    for (size_t i = 0; i < bits.size(); ++i) {
+        if (stop(cancel)) return points;
+        const int b = bits[i];
+        if (onProgress) onProgress(double(i) / double(bits.size()), o.method + " at " + std::to_string(b) + " bits");
+        QuantizedEvalConfig c;
+        c.scheme = QuantScheme::FixedPoint;
+        c.weightBits = o.method == "fixed-both" ? b : 0;
+        c.activationBits = b;
+        c.activationPercentile = o.activationPercentile;
+        c.calibrationSamples = 0;  // all of the subset
+        c.batch = o.evalBatch;
+        const QuantizedEval e = evaluateQuantized(model, calibration, data.test, c);
+        points.push_back({o.layerType, o.method, double(b), e.accuracy, e.loss, false});
+        if (onPoint) onPoint(points.back());
+    }
+    if (onProgress) onProgress(1.0, "done");
+    return points;
+}
+
 } // namespace
 
 std::vector<SweepPoint> pruneSensitivity(Model& model, const data::Split& data, const SensitivityOptions& o,
@@ -103,10 +130,14 @@ std::vector<SweepPoint> bitsSweep(Model& model, const data::Split& data, const B
 {
     checkTest(data);
     const bool share = o.method == "share";
-    if (!share && o.method != "fixed")
-        throw Error("bits sweep method '" + o.method + "' is unknown (share or fixed)");
+    const bool outputs = o.method == "act" || o.method == "fixed-both";
+    if (!share && !outputs && o.method != "fixed")
+        throw Error("bits sweep method '" + o.method + "' is unknown (share, fixed, act or fixed-both)");
     if (o.layerType != "all" && o.layerType != "dense" && o.layerType != "conv")
         throw Error("layer type '" + o.layerType + "' is unknown (all, dense or conv)");
+    if (outputs && o.layerType != "all")
+        throw Error("the " + o.method + " bits sweep rounds every layer output: layer type " + o.layerType
+                    + " applies to share and fixed only");
     std::vector<int> bits = o.bits;
     if (bits.empty())
         for (int b = share ? 8 : 16; b >= (share ? 1 : 2); --b) bits.push_back(b);
@@ -120,6 +151,12 @@ std::vector<SweepPoint> bitsSweep(Model& model, const data::Split& data, const B
             layers.push_back(std::move(l));
     }
     if (layers.empty()) throw Error("the model has no " + o.layerType + " layers to sweep");
+    if (outputs) {
+        if (data.train.size() == 0)
+            throw Error("the " + o.method + " bits sweep calibrates the layer outputs on training samples: the data "
+                        "set has no training split");
+        return outputBitsSweep(model, data, o, bits, onPoint, onProgress, cancel);
+    }
 
     RestoreOnExit guard {model, snapshot(model)};
     std::vector<SweepPoint> points;

@@ -4,7 +4,9 @@
 //  - Pruning sensitivity (Deep Compression's figure): each prunable layer alone
 //    pruned to each ratio, with and without a short retraining.
 //  - Accuracy vs bits: weight sharing (k-means, 8 → 1 bits) or fixed point
-//    (16 → 2 bits) of every weight tensor of one layer type at once, no retraining.
+//    (16 → 2 bits) of every weight tensor of one layer type at once, no retraining;
+//    or fixed-point layer outputs (calibrated on training samples), alone or with
+//    the weights at the same bits.
 // The model is changed while a sweep runs and put back afterwards (also when
 // cancelled or on an error). The view runs sweeps on a worker thread: points and
 // progress are reported on that thread, `cancel` is read between points and
@@ -22,7 +24,7 @@ namespace nn::compress {
 
 struct SweepPoint {
     std::string layer;   // a weight tensor ("h1.weight"), or the group: "all", "dense", "conv"
-    std::string method;  // "prune", "share" or "fixed"
+    std::string method;  // "prune", "share", "fixed", "act" or "fixed-both"
     double x = 0;        // pruning ratio, or bits
     double accuracy = 0, loss = 0;  // on the test split
     bool retrained = false;
@@ -51,15 +53,25 @@ std::vector<SweepPoint> pruneSensitivity(Model& model, const data::Split& data, 
                                          const std::atomic<bool>* cancel = nullptr);
 
 struct BitsSweepOptions {
-    std::string method = "share";  // "share" (k-means codebook) or "fixed" (fixed point per tensor)
-    std::vector<int> bits;         // empty = 8 → 1 for share, 16 → 2 for fixed
-    std::string layerType = "all"; // "all", "dense" (2-D weights) or "conv" (4-D weights)
+    // "share" (k-means codebook), "fixed" (fixed point per weight tensor), "act"
+    // (fixed-point layer outputs, weights f32) or "fixed-both" (weights and layer
+    // outputs in fixed point at the same bits).
+    std::string method = "share";
+    std::vector<int> bits;         // empty = 8 → 1 for share, 16 → 2 for the others
+    std::string layerType = "all"; // "all", "dense" (2-D weights) or "conv" (4-D weights); act, fixed-both: all
     int evalBatch = 1000;
+    // act, fixed-both: the layer outputs' ranges from this many training samples
+    // drawn with `seed`, at this percentile of |x| (100 = the maximum), recalibrated
+    // at every point (the quantized weights change them).
+    size_t calibrationSamples = 2000;
+    double activationPercentile = 99.99;
+    uint64_t seed = 1;
 };
 
-// Every weight tensor of the layer type at `bits` at once, evaluated, put back.
-// Throws nn::Error for an unknown method or layer type, bits out of the method's
-// range (share 1..16, fixed 2..32), or a layer type the model lacks.
+// Every weight tensor of the layer type (or every layer output) at `bits` at
+// once, evaluated, put back. Throws nn::Error for an unknown method or layer type,
+// bits out of the method's range (share 1..16, the others 2..32), a layer type the
+// model lacks, or act / fixed-both without training samples.
 std::vector<SweepPoint> bitsSweep(Model& model, const data::Split& data, const BitsSweepOptions& options,
                                   const PointFn& onPoint = {}, const SweepProgressFn& onProgress = {},
                                   const std::atomic<bool>* cancel = nullptr);

@@ -209,6 +209,47 @@ private slots:
         QVERIFY(both.err.contains("drop --pipeline"));
     }
 
+    void activationStagesAndSweeps()
+    {
+        QString error;
+        const QList<QJsonObject> lines = runPipeline(compressArgs("act:16,prune:0.5,act:2") << "--act-samples" << "300", &error);
+        QVERIFY2(error.isEmpty(), qPrintable(error));
+        QCOMPARE(lines.size(), 5);  // dense, 3 stages, final
+        QCOMPARE(lines[0].value("activation_bits").toInt(), 0);
+        QVERIFY(!lines[0].contains("activations"));
+        const int bits[] = {0, 16, 16, 2};
+        for (int i = 1; i < 4; ++i) {
+            QCOMPARE(lines[i].value("activation_bits").toInt(), bits[i]);
+            QCOMPARE(lines[i].value("activation_scheme").toString(), QString("fixed"));
+            const QJsonArray a = lines[i].value("activations").toArray();
+            QCOMPARE(a.size(), 3);
+            QCOMPARE(a[0].toObject().value("layer").toString(), QString("h1"));
+            QVERIFY(a[2].toObject().value("highest").toDouble() >= a[2].toObject().value("abs_hi").toDouble());
+        }
+        const double dense = lines[0].value("test_accuracy").toDouble();
+        QVERIFY(std::abs(lines[1].value("test_accuracy").toDouble() - dense) <= 0.01);
+        QVERIFY(std::abs(lines[3].value("test_accuracy").toDouble() - dense) >= 0.05);
+        QCOMPARE(lines[1].value("bits").toObject(), lines[0].value("bits").toObject());  // activations are not stored
+
+        QStringList sweep = compressArgs("");
+        sweep.removeAt(sweep.indexOf("--pipeline") + 1);
+        sweep.removeAll("--pipeline");
+        const QList<QJsonObject> points = runPipeline(QStringList(sweep) << "--bits-sweep" << "act", &error);
+        QVERIFY2(error.isEmpty(), qPrintable(error));
+        QCOMPARE(points.size(), 16);  // 16 -> 2 bits, final
+        QCOMPARE(points[0].value("method").toString(), QString("act"));
+        QCOMPARE(points[14].value("bits").toInt(), 2);
+        QVERIFY(std::abs(points[0].value("accuracy").toDouble() - points.last().value("dense_test_accuracy").toDouble())
+                <= 0.01);
+
+        const Result layerType = run(QStringList(sweep) << "--bits-sweep" << "fixed-both" << "--layer-type" << "dense");
+        QCOMPARE(layerType.exitCode, 1);
+        QVERIFY2(layerType.err.contains("drop --layer-type"), qPrintable(layerType.err));
+        const Result stray = run(compressArgs("prune:0.5") << "--act-percentile" << "99");
+        QCOMPARE(stray.exitCode, 1);
+        QVERIFY2(stray.err.contains("add an act:B or act8 stage"), qPrintable(stray.err));
+    }
+
     void storedWithItsRun()
     {
         QTemporaryDir dir;
