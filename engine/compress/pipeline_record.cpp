@@ -24,6 +24,13 @@ nlohmann::json pipelineSettings(const std::string& pipeline, const PipelineOptio
     j["command"] = "compress";
     j["pipeline"] = pipeline;
     j["retrain_lr"] = asTyped(options.retrainLr);
+    // The act stages' calibration, for a pipeline that has one (the others do not use it).
+    bool act = false;
+    for (const StageSpec& s : parsePipeline(pipeline)) act = act || s.kind == "act" || s.kind == "act8";
+    if (act) {
+        j["act_samples"] = options.activationSamples;
+        j["act_percentile"] = options.activationPercentile;
+    }
     return j;
 }
 

@@ -17,7 +17,9 @@
 namespace nn::compress {
 
 // The run's settings: hyperparametersJson(train) without epochs, plus
-// command "compress", the pipeline and the retraining learning rate.
+// command "compress", the pipeline and the retraining learning rate (and, when it
+// has an act stage, act_samples and act_percentile). Throws nn::Error for a
+// pipeline parsePipeline rejects.
 nlohmann::json pipelineSettings(const std::string& pipeline, const PipelineOptions& options);
 
 class PipelineRecord {

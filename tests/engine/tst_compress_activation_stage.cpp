@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "engine/compress/pipeline.h"
+#include "engine/compress/pipeline_record.h"
 #include "engine/compress/quantize.h"
 #include "engine/compress/sweeps.h"
 #include "engine/core/error.h"
@@ -205,6 +206,15 @@ private slots:
         nlohmann::json broken = j;
         broken["activations"][0].erase("highest");
         QVERIFY_THROWS_EXCEPTION(Error, stageFromJson(broken));
+    }
+
+    void calibrationKeptWithTheRun()
+    {
+        PipelineOptions o = options(99.9, 300);
+        const nlohmann::json act = pipelineSettings("prune:0.5,act:6", o);
+        QCOMPARE(act["act_samples"].get<size_t>(), size_t(300));
+        QCOMPARE(act["act_percentile"].get<double>(), 99.9);
+        QVERIFY(!pipelineSettings("prune:0.5", o).contains("act_samples"));
     }
 
     void badOptionsRejected()
