@@ -26,6 +26,7 @@ QChartView* makeView(const QString& title, QValueAxis* x, QValueAxis* y)
     chart->addAxis(y, Qt::AlignLeft);
     auto* view = new QChartView(chart);
     view->setRenderHint(QPainter::Antialiasing);
+    view->setMinimumSize(240, 160);  // not the legend's size hint: the page must not grow with it
     return view;
 }
 } // namespace

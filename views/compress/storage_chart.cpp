@@ -33,6 +33,9 @@ StorageChart::StorageChart(QWidget* parent) : QWidget(parent)
 {
     view_ = new QChartView(new QChart);
     view_->setRenderHint(QPainter::Antialiasing);
+    // A chart's size hint grows with its legend and labels; a fixed minimum keeps it
+    // from making the page (and, through the tab widget, every tab) taller.
+    view_->setMinimumSize(240, 160);
     view_->chart()->legend()->setAlignment(Qt::AlignRight);
     shareBox_ = new QCheckBox(tr("&Share of each stage (100% bars)"));
     shareBox_->setToolTip(tr("Show each stage's bar as 100%, to compare how the layers split the bytes when the "
@@ -119,7 +122,7 @@ void StorageChart::rebuild()
     }
     chart->addSeries(series);
     QStringList categories;
-    for (const auto& s : stages_) categories << stageLabel(s) + "\n" + formatName(s.bestFormat);
+    for (const auto& s : stages_) categories << stageLabel(s);  // the format is in the tooltip and the filmstrip
     auto* x = new QBarCategoryAxis;
     x->append(categories);
     auto* y = new QValueAxis;
@@ -129,6 +132,7 @@ void StorageChart::rebuild()
     chart->addAxis(y, Qt::AlignLeft);
     series->attachAxis(x);
     series->attachAxis(y);
+    if (!share_) y->applyNiceNumbers();  // round KiB ticks, not 1041.4, 781.1 ...
     applyFonts();
 }
 
