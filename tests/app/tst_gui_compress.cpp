@@ -6,6 +6,8 @@
 
 #include <QFile>
 #include <QLineEdit>
+#include <QMenu>
+#include <QPushButton>
 #include <QTemporaryDir>
 
 #include "app/gui/main_window.h"
@@ -80,6 +82,22 @@ private slots:
         QVERIFY(!page->running());
         edit->setText("prune:0.5,retrain:1");
         QCOMPARE(page->pipelineError(), QString());
+
+        // Every preset is a pipeline the engine accepts (a preset whose stage the
+        // parser rejects would be left out: all 12 must be there).
+        QPushButton* more = nullptr;
+        int buttons = 0;
+        for (auto* b : page->findChildren<QPushButton*>()) {
+            if (b->text() == "More presets") more = b;
+            else if (b->text() == "Deep Compression" || b->text() == "Iterative pruning") ++buttons;
+        }
+        QVERIFY(more && more->menu());
+        QCOMPARE(buttons + int(more->menu()->actions().size()), 12);
+        for (QAction* a : more->menu()->actions()) {
+            a->trigger();
+            QVERIFY2(page->pipelineError().isEmpty(), qPrintable(a->text() + ": " + page->pipelineError()));
+        }
+        edit->setText("prune:0.5,retrain:1");
     }
 
     void pipelineRunsStageByStage()

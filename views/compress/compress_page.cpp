@@ -65,6 +65,9 @@ const Preset kPresets[] = {
     {"Fixed point, 6 bits", "prune:0.9,retrain:2,fixed:6,retrain:1",
      "Pruned, then every weight on a 6-bit fixed-point grid (evenly spaced values), retrained", false},
     {"int8", "prune:0.9,retrain:2,int8", "Pruned, then 8-bit integers with a scale and a zero point per tensor", false},
+    {"int8 weights and layer outputs", "int8,act8",
+     "8-bit weights, then every layer output rounded to 8 bits as well when the test set is evaluated (calibrated on "
+     "training data): what an integer-only accelerator would compute", false},
     {"Ternary", "ternary,retrain:2", "Every weight −Wn, 0 or +Wp (two learned scales per layer): 2 bits a weight", false},
     {"Binary", "binary,retrain:2", "Every weight ±α (one scale per layer): 1 bit a weight", false},
     {"Low rank", "lowrank:0.8,retrain:1",
