@@ -8,6 +8,7 @@
 #include <QFile>
 #include <QImage>
 #include <QProgressBar>
+#include <QStatusBar>
 #include <QValueAxis>
 #include <QSvgRenderer>
 #include <QTemporaryDir>
@@ -99,7 +100,7 @@ private slots:
         const QString status = window->statusText();
         QVERIFY2(status.startsWith("Finished"), qPrintable(status));
         QVERIFY2(status.count("inished") == 1 && !status.contains("completed"), qPrintable(status));
-        auto* bar = window->findChild<QProgressBar*>();
+        auto* bar = window->statusBar()->findChild<QProgressBar*>();  // the status bar's, not a page's
         QVERIFY(bar);
         QCOMPARE(bar->text(), QString("epoch 300 of 300"));
         QVERIFY(bar->width() >= bar->fontMetrics().horizontalAdvance(bar->text()) + 8);
