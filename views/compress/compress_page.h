@@ -13,6 +13,9 @@
 // Shortcuts (while the page has focus): Ctrl+Return run, Ctrl+Shift+Return sweeps, Esc cancel, Ctrl+L edit the
 // pipeline, Ctrl+Up / Ctrl+Down previous / next layer, ← / → in the filmstrip
 // previous / next stage.
+// The implementation is in three files: compress_page.cpp (widgets, layout,
+// shortcuts), compress_page_source.cpp (the source model), compress_page_run.cpp
+// (runs, sweeps and the results).
 #include <QWidget>
 #include <memory>
 #include <vector>
@@ -51,6 +54,8 @@ class SweepRunner;
 class CompressPage : public QWidget {
     Q_OBJECT
 public:
+    static constexpr int kProgressSteps = 1000;  // the progress bar's range
+
     explicit CompressPage(TrainingSession* session, QWidget* parent = nullptr);
     ~CompressPage() override;
 
