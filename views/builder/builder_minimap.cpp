@@ -25,6 +25,7 @@ Minimap::Minimap(BuilderCanvas* canvas) : QGraphicsView(canvas->scene(), canvas)
 void Minimap::follow()
 {
     auto* s = qobject_cast<BuilderScene*>(scene());
+    if (!s) return;
     const QRectF content = s->contentRect();
     const QRectF visible = canvas_->mapToScene(canvas_->viewport()->rect()).boundingRect();
     const bool needed = !visible.contains(content) && s->items().size() > 0;

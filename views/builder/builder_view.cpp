@@ -16,6 +16,7 @@
 #include <QMessageBox>
 #include <QMimeData>
 #include <QPushButton>
+#include <QScrollArea>
 #include <QSpinBox>
 #include <QSplitter>
 #include <QStandardPaths>
@@ -46,6 +47,13 @@ namespace {
 constexpr const char* kNodesMime = "application/x-nnstudio-nodes";
 QString q(const std::string& s) { return QString::fromStdString(s); }
 bool noDialogs() { return qEnvironmentVariableIsSet("NNSTUDIO_NO_DIALOGS"); }
+// By palette, not style sheet: a style sheet would keep projector mode's font off the label.
+void setTextColor(QWidget* w, const QColor& c)
+{
+    QPalette p = w->palette();
+    p.setColor(QPalette::WindowText, c);
+    w->setPalette(p);
+}
 } // namespace
 
 BuilderView::BuilderView(QUndoStack* undo, QWidget* parent) : QWidget(parent), undo_(undo), doc_(new Document(this))
@@ -83,16 +91,22 @@ BuilderView::BuilderView(QUndoStack* undo, QWidget* parent) : QWidget(parent), u
     rl->addWidget(totTitle);
     rl->addWidget(totals_);
 
-    auto* split = new QSplitter(Qt::Horizontal);
+    // Scrolls rather than growing the window (projector mode at 1600×1000).
+    auto* rightScroll = new QScrollArea;
+    rightScroll->setWidget(right);
+    rightScroll->setWidgetResizable(true);
+    rightScroll->setFrameShape(QFrame::NoFrame);
+    rightScroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    auto* split = split_ = new QSplitter(Qt::Horizontal);
     split->addWidget(palette_);
     split->addWidget(canvas_);
-    split->addWidget(right);
+    split->addWidget(rightScroll);
     split->setStretchFactor(0, 0);
     split->setStretchFactor(1, 1);
     split->setStretchFactor(2, 0);
     split->setSizes({190, 900, 280});
     palette_->setMinimumWidth(160);
-    right->setMinimumWidth(240);
+    rightScroll->setMinimumWidth(240);
 
     auto* v = new QVBoxLayout(this);
     v->setContentsMargins(0, 0, 0, 0);
@@ -129,6 +143,17 @@ BuilderView::BuilderView(QUndoStack* undo, QWidget* parent) : QWidget(parent), u
 
     setData("fashion-mnist");
     newNetwork(false);  // the empty start is not an edit to take back
+}
+
+BuilderView::~BuilderView()
+{
+    // The scene clears its selection while it is destroyed (after this body): the
+    // panels it would update are gone by then.
+    disconnect(scene_, nullptr, this, nullptr);
+    disconnect(doc_, nullptr, this, nullptr);
+    // The views go before their scene: a scene being destroyed detaches its views,
+    // which scroll, and the minimap would follow into a half-destroyed scene.
+    delete canvas_;  // the minimap with it
 }
 
 void BuilderView::buildTrainBar(QHBoxLayout* bar)
@@ -252,13 +277,13 @@ void BuilderView::documentChanged()
     if (errors == 0) {
         train_->setEnabled(true);
         train_->setToolTip(tr("Train this network on %1 in the training dashboard").arg(dataName()));
-        status_->setStyleSheet("color: #1e7b4a");
+        setTextColor(status_, QColor(0x1e, 0x7b, 0x4a));
         status_->setText(tr("✓ Ready to train on %1.").arg(dataName()));
     } else {
         const QString first = q(analysis_.firstError(*doc_));
         train_->setEnabled(false);
         train_->setToolTip(tr("Fix this first: %1").arg(first));
-        status_->setStyleSheet("color: #c0392b");
+        setTextColor(status_, QColor(0xc0, 0x39, 0x2b));
         status_->setText(tr("✗ %n problem(s). %1", "", errors).arg(first));
     }
     minimap_->follow();
@@ -503,6 +528,21 @@ void BuilderView::setUiScale(double scale)
 {
     uiScale_ = scale;
     canvas_->setUiScale(scale);
+    fitPanels();
+}
+
+void BuilderView::fitPanels()
+{
+    // Palette and properties at their scaled widths, the canvas takes the rest;
+    // until the page has its real width (before the window shows), again on resize.
+    panelsPending_ = split_->width() < 800;
+    split_->setSizes({int(160 * uiScale_), std::max(split_->width() - int(410 * uiScale_), 300), int(250 * uiScale_)});
+}
+
+void BuilderView::resizeEvent(QResizeEvent* e)
+{
+    QWidget::resizeEvent(e);
+    if (panelsPending_) fitPanels();
 }
 
 } // namespace views::builder

@@ -24,6 +24,7 @@ class QHBoxLayout;
 class QLabel;
 class QPushButton;
 class QSpinBox;
+class QSplitter;
 class QUndoStack;
 class QToolBar;
 
@@ -39,6 +40,7 @@ class BuilderView : public QWidget {
     Q_OBJECT
 public:
     explicit BuilderView(QUndoStack* undo, QWidget* parent = nullptr);
+    ~BuilderView() override;
 
     Document* document() const { return doc_; }
     BuilderScene* scene() const { return scene_; }
@@ -95,6 +97,12 @@ private:
     void documentChanged();
     void selectOnly(int uid);
     QString exportDialog(bool svg);
+    void fitPanels();
+
+protected:
+    void resizeEvent(QResizeEvent* e) override;
+
+private:
 
     QUndoStack* undo_;
     Document* doc_;
@@ -103,6 +111,7 @@ private:
     Minimap* minimap_;
     Palette* palette_;
     PropertyPanel* properties_;
+    QSplitter* split_;
     QLabel* totals_;
     QLabel* status_;
     QComboBox* data_;
@@ -111,6 +120,7 @@ private:
     Analysis analysis_;
     QString file_;
     double uiScale_ = 1.0;
+    bool panelsPending_ = false;
 };
 
 } // namespace views::builder

@@ -157,10 +157,12 @@ PropertyPanel::PropertyPanel(Document* doc, QUndoStack* undo, QWidget* parent) :
     stats_->setTextInteractionFlags(Qt::TextSelectableByMouse);
     inputError_ = new QLabel;
     inputError_->setWordWrap(true);
-    inputError_->setStyleSheet("color: #c0392b");
+    QPalette red = inputError_->palette();
+    red.setColor(QPalette::WindowText, QColor(0xc0, 0x39, 0x2b));
+    inputError_->setPalette(red);
     errors_ = new QLabel;
     errors_->setWordWrap(true);
-    errors_->setStyleSheet("color: #c0392b");
+    errors_->setPalette(red);
     errors_->setTextInteractionFlags(Qt::TextSelectableByMouse);
     v->addWidget(title_);
     v->addLayout(form_);
