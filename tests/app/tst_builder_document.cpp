@@ -7,6 +7,7 @@
 //   - a valid network's totals agree with the engine's Model.
 #include <QtTest/QtTest>
 
+#include <QElapsedTimer>
 #include <QFile>
 #include <QUndoStack>
 
@@ -130,6 +131,20 @@ private slots:
         const int64_t values = 784 + 6 * 28 * 28 + 6 * 14 * 14 + 16 * 10 * 10 + 16 * 5 * 5 + 400 + 120 + 84 + 10;
         QCOMPARE(a.activationValues, values);
         QCOMPARE(a.activationBytes(64), 4.0 * double(values) * 64);
+    }
+
+    // Every edit re-runs the analysis on the UI thread: it must stay well inside a frame.
+    void analysisIsFastEnoughForEveryEdit()
+    {
+        Document d;
+        d.loadSpecJson(sample("resnet-small.json"));
+        QElapsedTimer t;
+        t.start();
+        constexpr int kRuns = 20;
+        for (int i = 0; i < kRuns; ++i) QVERIFY(analyze(d, kFashion).ok());
+        const double ms = double(t.nsecsElapsed()) / 1e6 / kRuns;
+        qInfo("analysis of resnet-small (22 layers): %.2f ms", ms);
+        QVERIFY2(ms < 16, qPrintable(QString("%1 ms").arg(ms)));
     }
 
     // ---- errors, each on the node that causes it --------------------------------------
