@@ -6,6 +6,8 @@
 #include <QPainter>
 
 #include "views/builder/builder_layout.h"
+
+#include "views/builder/builder_layout.h"
 #include "views/builder/node_item.h"
 
 namespace views::builder {
@@ -90,6 +92,7 @@ void BuilderScene::sync(const Analysis& analysis)
     for (auto& [key, it] : edges_) delete it;
     edges_ = std::move(edges);
     for (const auto& [uid, it] : items_) rerouteEdges(uid);
+    update();  // the background hint comes and goes with the first layer
 }
 
 void BuilderScene::rerouteEdges(int uid)
@@ -131,6 +134,28 @@ NodeItem* BuilderScene::nodeAt(const QPointF& scenePos) const
     for (QGraphicsItem* i : items(scenePos))
         if (auto* n = dynamic_cast<NodeItem*>(i)) return n;
     return nullptr;
+}
+
+void BuilderScene::drawBackground(QPainter* p, const QRectF& rect)
+{
+    QGraphicsScene::drawBackground(p, rect);
+    int layers = 0;
+    const NodeItem* input = nullptr;
+    for (const auto& n : doc_->nodes()) {
+        layers += n.kind != kInputKind && n.kind != kLossKind;
+        if (n.kind == kInputKind) input = item(n.uid);
+    }
+    if (layers > 0 || !input) return;
+    // Beside the Input, where the eye starts.
+    const QRectF in = input->sceneBoundingRect();
+    QFont f = p->font();
+    f.setPixelSize(14);
+    p->setFont(f);
+    p->setPen(QColor(0x6b, 0x75, 0x80));
+    p->drawText(QRectF(in.right() + 30, in.top(), 330, 200), Qt::AlignLeft | Qt::AlignTop | Qt::TextWordWrap,
+                tr("Drag a layer from the palette onto the canvas: with the Input selected it is wired after it.\n\n"
+                   "Wire a node's output (bottom dot) to the next node's input (top dot) by dragging.\n\n"
+                   "End with the Loss. Red badges say what to fix; Train starts when none is left."));
 }
 
 void BuilderScene::dragEnterEvent(QGraphicsSceneDragDropEvent* e) { e->setAccepted(e->mimeData()->hasFormat(kLayerMime)); }

@@ -64,6 +64,8 @@ protected:
     void mousePressEvent(QGraphicsSceneMouseEvent* e) override;
     void mouseMoveEvent(QGraphicsSceneMouseEvent* e) override;
     void mouseReleaseEvent(QGraphicsSceneMouseEvent* e) override;
+    // A first-steps hint while the network is only an Input and a Loss.
+    void drawBackground(QPainter* p, const QRectF& rect) override;
 
 private:
     NodeItem* nodeAt(const QPointF& scenePos) const;

@@ -1,5 +1,6 @@
 #include "views/builder/node_item.h"
 
+#include <QGraphicsSceneHoverEvent>
 #include <QPainter>
 #include <algorithm>
 #include <QStyleOptionGraphicsItem>
@@ -157,6 +158,13 @@ void NodeItem::paint(QPainter* p, const QStyleOptionGraphicsItem*, QWidget*)
         p->setBrush(band);
         p->drawEllipse(outputPort(), kPortRadius, kPortRadius);
     }
+}
+
+void NodeItem::hoverMoveEvent(QGraphicsSceneHoverEvent* e)
+{
+    const bool port = outputPortAt(e->pos()) || inputPortAt(e->pos()) >= 0;
+    setCursor(port ? Qt::CrossCursor : Qt::ArrowCursor);
+    QGraphicsObject::hoverMoveEvent(e);
 }
 
 QVariant NodeItem::itemChange(GraphicsItemChange change, const QVariant& value)

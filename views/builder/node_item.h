@@ -41,6 +41,8 @@ signals:
 
 protected:
     QVariant itemChange(GraphicsItemChange change, const QVariant& value) override;
+    // A cross over a port says "drag from here to connect".
+    void hoverMoveEvent(QGraphicsSceneHoverEvent* e) override;
 
 private:
     int uid_;
