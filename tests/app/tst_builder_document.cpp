@@ -339,6 +339,19 @@ private slots:
         QCOMPARE(QString::fromStdString(d.toSpecJson(true).dump()), QString::fromStdString(before));
     }
 
+    void malformedEditorSectionIsLaidOutAfresh()
+    {
+        json spec = sample("lenet5.json");
+        spec["editor"] = {{"positions", {{"c1", {"x", 2}}, {"s2", 7}}}};
+        Document d;
+        d.loadSpecJson(spec);  // no throw: positions are a convenience, not the spec
+        QCOMPARE(d.nodes().size(), size_t(10));
+        QVERIFY(d.nodeById("loss")->y > d.nodeById("input")->y);
+        spec["editor"] = "nonsense";
+        d.loadSpecJson(spec);
+        QCOMPARE(d.nodes().size(), size_t(10));
+    }
+
     void badSpecLeavesTheDocumentAlone()
     {
         Document d;

@@ -244,7 +244,9 @@ void Document::loadSpecJson(const json& j)
     if (placed) {
         const json& pos = j["editor"]["positions"];
         for (auto& n : nodes_) {
-            if (!pos.contains(n.id) || !pos[n.id].is_array() || pos[n.id].size() != 2) {
+            // Anything but two numbers per node: lay out afresh rather than fail.
+            if (!pos.is_object() || !pos.contains(n.id) || !pos[n.id].is_array() || pos[n.id].size() != 2
+                || !pos[n.id][0].is_number() || !pos[n.id][1].is_number()) {
                 placed = false;
                 break;
             }

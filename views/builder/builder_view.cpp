@@ -1,6 +1,7 @@
 #include "views/builder/builder_view.h"
 
 #include <QAction>
+#include <array>
 #include <cmath>
 #include <QApplication>
 #include <QClipboard>
@@ -476,22 +477,41 @@ void BuilderView::paste()
     const QMimeData* m = QApplication::clipboard()->mimeData();
     if (!m || !m->hasFormat(kNodesMime)) return;
     const json j = json::parse(m->data(kNodesMime).toStdString(), nullptr, false);
-    if (j.is_discarded() || !j.contains("nodes") || j["nodes"].empty()) return;
-    std::map<int, int> uidOf;  // copied uid -> new uid
-    undo_->beginMacro(tr("Paste %n node(s)", "", int(j["nodes"].size())));
-    for (const auto& c : j["nodes"]) {
+    if (j.is_discarded() || !j.is_object() || !j.contains("nodes") || !j["nodes"].is_array() || j["nodes"].empty()) return;
+    try {
+        pasteNodes(j);
+    } catch (const json::exception&) {
+        // Not what copySelection() writes (another program's data): nothing to paste.
+    }
+}
+
+void BuilderView::pasteNodes(const json& j)
+{
+    // Read everything first (throws on foreign data), then push: no half macro.
+    std::vector<std::pair<int, Node>> nodes;  // (copied uid, node)
+    for (const auto& c : j.at("nodes")) {
         Node n;
-        n.kind = c["kind"].get<std::string>();
+        n.kind = c.at("kind").get<std::string>();
+        const auto& known = nn::knownLayerTypes();
+        if (std::find(known.begin(), known.end(), n.kind) == known.end()) return;
+        n.props = c.at("props");
+        n.x = c.at("x").get<double>() + 40;
+        n.y = c.at("y").get<double>() + 40;
+        nodes.push_back({c.at("uid").get<int>(), n});
+    }
+    std::vector<std::array<int, 3>> edges;
+    for (const auto& e : j.value("edges", json::array())) edges.push_back({e.at(0).get<int>(), e.at(1).get<int>(), e.at(2).get<int>()});
+
+    std::map<int, int> uidOf;  // copied uid -> new uid
+    undo_->beginMacro(tr("Paste %n node(s)", "", int(nodes.size())));
+    for (auto& [copied, n] : nodes) {
         n.id = doc_->freshId(n.kind);
-        n.props = c["props"];
-        n.x = c["x"].get<double>() + 40;
-        n.y = c["y"].get<double>() + 40;
         auto* add = new AddNodeCommand(doc_, n);
-        uidOf[c["uid"].get<int>()] = add->uid();
+        uidOf[copied] = add->uid();
         undo_->push(add);
     }
-    for (const auto& e : j["edges"])
-        undo_->push(new ConnectCommand(doc_, {uidOf[e[0].get<int>()], uidOf[e[1].get<int>()], e[2].get<int>()}));
+    for (const auto& e : edges)
+        if (uidOf.count(e[0]) && uidOf.count(e[1])) undo_->push(new ConnectCommand(doc_, {uidOf[e[0]], uidOf[e[1]], e[2]}));
     undo_->endMacro();
     scene_->clearSelection();
     for (const auto& [from, to] : uidOf) scene_->item(to)->setSelected(true);

@@ -98,6 +98,7 @@ private:
     void selectOnly(int uid);
     QString exportDialog(bool svg);
     void fitPanels();
+    void pasteNodes(const nlohmann::json& clip);  // throws json::exception on foreign data
 
 protected:
     void resizeEvent(QResizeEvent* e) override;
