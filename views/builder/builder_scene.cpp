@@ -2,6 +2,7 @@
 
 #include <QGraphicsSceneDragDropEvent>
 #include <QGraphicsSceneMouseEvent>
+#include <QKeyEvent>
 #include <QMimeData>
 #include <QPainter>
 
@@ -222,6 +223,18 @@ void BuilderScene::finishWire(const QPointF& scenePos)
     else if (picked_) emit disconnectRequested(*picked_);
     else if (made) emit connectRequested(*made);
     picked_.reset();
+}
+
+void BuilderScene::keyPressEvent(QKeyEvent* e)
+{
+    if (wire_ && e->key() == Qt::Key_Escape) {
+        delete wire_;
+        wire_ = nullptr;
+        picked_.reset();
+        e->accept();
+        return;
+    }
+    QGraphicsScene::keyPressEvent(e);
 }
 
 void BuilderScene::mouseReleaseEvent(QGraphicsSceneMouseEvent* e)

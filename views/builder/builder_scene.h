@@ -64,6 +64,7 @@ protected:
     void mousePressEvent(QGraphicsSceneMouseEvent* e) override;
     void mouseMoveEvent(QGraphicsSceneMouseEvent* e) override;
     void mouseReleaseEvent(QGraphicsSceneMouseEvent* e) override;
+    void keyPressEvent(QKeyEvent* e) override;  // Esc drops a wire being dragged
     // A first-steps hint while the network is only an Input and a Loss.
     void drawBackground(QPainter* p, const QRectF& rect) override;
 
