@@ -17,54 +17,21 @@
 #include "engine/core/error.h"
 #include "engine/data/dataset.h"
 #include "engine/nn/model.h"
+#include "spiral_fixture.h"
 
 using namespace nn;
 using namespace nn::compress;
+using namespace spiral_fixture;
+
+// This suite trains its spiral net with seed 7.
+constexpr uint64_t kSeed = 7;
 
 namespace {
-
-std::string specPath()
-{
-    const QByteArray root = qgetenv("NN_SOURCE_DIR");
-    return (root.isEmpty() ? std::string(".") : root.toStdString()) + "/assets/models/spiral-mlp.json";
-}
-
-const data::Split& spiral()
-{
-    static const data::Split split = data::splitDataset(data::makeSpiral({500, 0.1, 1, 2}), 0.15, 0.15, 1);
-    return split;
-}
-
-TrainConfig config()
-{
-    TrainConfig c;
-    c.epochs = 200;
-    c.batch = 10;
-    c.lr = 0.03f;
-    c.optimizer.kind = "adam";
-    c.stepEventEvery = 0;
-    c.seed = 7;
-    return c;
-}
-
-// The spiral net trained once (copied per test through its parameters).
-Model trainedModel()
-{
-    static std::vector<Tensor> trained;
-    Model model(ModelSpec::fromFile(specPath()), spiral().train.sampleShape, spiral().train.numClasses);
-    if (trained.empty()) {
-        Trainer trainer(model, spiral(), config());
-        trainer.run();
-        trained = saveParameters(model);
-    }
-    restoreParameters(model, trained);
-    return model;
-}
 
 PipelineOptions options(double percentile = 99.99, size_t samples = 200)
 {
     PipelineOptions o;
-    o.train = config();
+    o.train = config(kSeed);
     o.retrainLr = 0.005f;
     o.histogramBins = 11;
     o.activationSamples = samples;
@@ -74,7 +41,7 @@ PipelineOptions options(double percentile = 99.99, size_t samples = 200)
 
 std::vector<StageResult> runPipeline(const std::string& text, const PipelineOptions& o = options())
 {
-    Model model = trainedModel();
+    Model model = trainedModel(kSeed);
     Pipeline p(model, spiral(), o);
     return p.run(parsePipeline(text));
 }
@@ -118,7 +85,7 @@ private slots:
 
     void laterStagesRecalibrateOnTheSameSamples()
     {
-        Model model = trainedModel();
+        Model model = trainedModel(kSeed);
         const PipelineOptions o = options();
         Pipeline p(model, spiral(), o);
         const auto r = p.run(parsePipeline("act:4,prune:0.6,retrain:2"));
@@ -219,7 +186,7 @@ private slots:
 
     void badOptionsRejected()
     {
-        Model model = trainedModel();
+        Model model = trainedModel(kSeed);
         QVERIFY_THROWS_EXCEPTION(Error, Pipeline(model, spiral(), options(40)));
         QVERIFY_THROWS_EXCEPTION(Error, Pipeline(model, spiral(), options(99.99, 0)));
         data::Split noTrain = spiral();
@@ -235,7 +202,7 @@ private slots:
 
     void bitsSweepsOfTheLayerOutputs()
     {
-        Model model = trainedModel();
+        Model model = trainedModel(kSeed);
         const std::vector<Tensor> before = saveParameters(model);
         BitsSweepOptions o;
         o.method = "act";

@@ -17,43 +17,13 @@
 #include "engine/core/error.h"
 #include "engine/data/dataset.h"
 #include "engine/nn/model.h"
+#include "spiral_fixture.h"
 
 using namespace nn;
 using namespace nn::compress;
+using namespace spiral_fixture;
 
 namespace {
-
-std::string specPath()
-{
-    const QByteArray root = qgetenv("NN_SOURCE_DIR");
-    return (root.isEmpty() ? std::string(".") : root.toStdString()) + "/assets/models/spiral-mlp.json";
-}
-
-const data::Split& spiral()
-{
-    static const data::Split split = data::splitDataset(data::makeSpiral({500, 0.1, 1, 2}), 0.15, 0.15, 1);
-    return split;
-}
-
-TrainConfig config()
-{
-    TrainConfig c;
-    c.epochs = 200;
-    c.batch = 10;
-    c.lr = 0.03f;
-    c.optimizer.kind = "adam";
-    c.stepEventEvery = 0;
-    return c;
-}
-
-// A spiral net trained for a few hundred steps (the same every time).
-Model trainedModel()
-{
-    Model model(ModelSpec::fromFile(specPath()), spiral().train.sampleShape, spiral().train.numClasses);
-    Trainer trainer(model, spiral(), config());
-    trainer.run();
-    return model;
-}
 
 PipelineOptions options()
 {
