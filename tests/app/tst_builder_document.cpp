@@ -175,6 +175,48 @@ private slots:
         QVERIFY(a.nodes.at(uidOf(d, "h1")).resolved);  // an open output does not hide the shape
     }
 
+    // Saved and opened again, an unfinished graph is the same graph: an open input
+    // stays open (the spec's "inputs": [] alone would read as "the previous layer"),
+    // a join keeps its wire on the second port, an unfed Loss stays unfed.
+    void openPortsSurviveSaveAndLoad()
+    {
+        Document d;
+        d.loadSpecJson(sample("spiral-mlp.json"));
+        QUndoStack undo;
+        undo.push(new DisconnectCommand(&d, d.inputsOf(uidOf(d, "h2")).front()));
+        undo.push(new DisconnectCommand(&d, d.inputsOf(uidOf(d, "loss")).front()));
+        json saved = d.toSpecJson(true);
+        QCOMPARE(saved["editor"]["wires"].dump(), std::string(R"({"h2":[],"loss":[]})"));
+        Document again;
+        again.loadSpecJson(saved);
+        QVERIFY(again.inputsOf(uidOf(again, "h2")).empty());
+        QVERIFY(again.inputsOf(uidOf(again, "loss")).empty());
+        QCOMPARE(QString::fromStdString(again.toSpecJson(true).dump()), QString::fromStdString(saved.dump()));
+        QCOMPARE(nodesWithErrors(analyze(again, kSpiral), again), nodesWithErrors(analyze(d, kSpiral), d));
+        // Without the editor section the spec reads as the engine reads it.
+        saved.erase("editor");
+        again.loadSpecJson(saved);
+        QCOMPARE(again.inputsOf(uidOf(again, "h2")).size(), size_t(1));
+
+        d.loadSpecJson(sample("resnet-small.json"));
+        const int add = uidOf(d, "b1_add");
+        undo.push(new DisconnectCommand(&d, d.inputsOf(add).front()));
+        saved = d.toSpecJson(true);
+        QCOMPARE(saved["editor"]["wires"].dump(), std::string(R"({"b1_add":[null,"stem_relu"]})"));
+        again.loadSpecJson(saved);
+        const auto ins = again.inputsOf(uidOf(again, "b1_add"));
+        QCOMPARE(ins.size(), size_t(1));
+        QCOMPARE(ins.front().port, 1);
+        QCOMPARE(QString::fromStdString(again.toSpecJson(true).dump()), QString::fromStdString(saved.dump()));
+
+        // A wire naming no node, or a second port on a Dense, is ignored, not trusted.
+        d.loadSpecJson(sample("spiral-mlp.json"));
+        saved = d.toSpecJson(true);
+        saved["editor"]["wires"] = {{"h2", {"nowhere"}}, {"out", {nullptr, "h1"}}, {"loss", 3}};
+        again.loadSpecJson(saved);
+        QCOMPARE(QString::fromStdString(again.toSpecJson(false).dump()), QString::fromStdString(d.toSpecJson(false).dump()));
+    }
+
     void cycleIsOnEveryNodeOfIt()
     {
         Document d;

@@ -190,6 +190,39 @@ void Document::setName(const std::string& name)
     emit changed();
 }
 
+namespace {
+
+// The "wires" of an editor section (see Document::editorWires) replace what the
+// spec's "inputs" say for those nodes. A malformed entry is skipped, as bad
+// positions are: the editor section is a convenience, the spec is the model.
+void applyEditorWires(const json& j, const std::map<std::string, int>& uidOf, const std::vector<Node>& nodes,
+                      std::vector<Edge>& edges)
+{
+    if (!j.contains("editor") || !j["editor"].is_object() || !j["editor"].contains("wires")) return;
+    const json& wires = j["editor"]["wires"];
+    if (!wires.is_object()) return;
+    for (const auto& n : nodes) {
+        if (n.kind == kInputKind || !wires.contains(n.id)) continue;
+        const json& ports = wires[n.id];
+        if (!ports.is_array() || (!joinsInputs(n.kind) && ports.size() > 1)) continue;
+        std::vector<Edge> mine;
+        for (size_t p = 0; p < ports.size(); ++p) {
+            if (ports[p].is_null()) continue;
+            const auto from = ports[p].is_string() ? uidOf.find(ports[p].get<std::string>()) : uidOf.end();
+            if (from == uidOf.end() || from->second == n.uid) {
+                mine.clear();
+                break;
+            }
+            mine.push_back({from->second, n.uid, int(p)});
+        }
+        if (mine.empty() && !std::all_of(ports.begin(), ports.end(), [](const json& p) { return p.is_null(); })) continue;
+        edges.erase(std::remove_if(edges.begin(), edges.end(), [&](const Edge& e) { return e.to == n.uid; }), edges.end());
+        edges.insert(edges.end(), mine.begin(), mine.end());
+    }
+}
+
+} // namespace
+
 void Document::loadSpecJson(const json& j)
 {
     const nn::ModelSpec spec = nn::ModelSpec::fromJson(j);  // throws before anything changes
@@ -235,6 +268,7 @@ void Document::loadSpecJson(const json& j)
     add(kLossKind, kLossKind, {{"loss", spec.loss}});
     // The loss follows the network's output: the last layer the engine evaluates.
     edges.push_back({uidOf[spec.layers.back().id], uidOf[kLossKind], 0});
+    applyEditorWires(j, uidOf, nodes, edges);
 
     nodes_ = std::move(nodes);
     edges_ = std::move(edges);
@@ -329,8 +363,37 @@ json Document::toSpecJson(bool withEditor) const
         json pos = json::object();
         for (const auto& n : nodes_) pos[n.id] = {n.x, n.y};
         j["editor"] = {{"positions", pos}};
+        const json wires = editorWires(loss);
+        if (!wires.empty()) j["editor"]["wires"] = wires;
     }
     return j;
+}
+
+json Document::editorWires(const Node* loss) const
+{
+    // Per port, null where it is open. Only where the spec alone would say something
+    // else on reload: no input at all ("inputs": [] reads as "the previous layer"),
+    // a gap between a join's ports, or a loss not fed by the last layer written.
+    const std::vector<int> order = layerOrder();
+    const std::string last = order.empty() ? std::string() : node(order.back())->id;
+    json wires = json::object();
+    for (const auto& n : nodes_) {
+        const bool isLoss = &n == loss;
+        if (n.kind == kInputKind || (n.kind == kLossKind && !isLoss)) continue;
+        const auto ins = inputsOf(n.uid);
+        json ports = json::array();
+        bool open = ins.empty();
+        for (const auto& e : ins) {
+            while (int(ports.size()) < e.port) {
+                ports.push_back(nullptr);
+                open = true;
+            }
+            const Node* from = node(e.from);
+            ports.push_back(from->kind == kInputKind ? std::string(kInputKind) : from->id);
+        }
+        if (open || (isLoss && ports.front() != last)) wires[n.id] = ports;
+    }
+    return wires;
 }
 
 } // namespace views::builder

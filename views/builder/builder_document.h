@@ -94,7 +94,9 @@ public:
     void loadSpecJson(const nlohmann::json& j);
     // The spec as JSON, layers in a topological order (the node feeding the loss
     // last), "inputs" written only where they are not the previous layer. Works for
-    // any graph, valid or not; ModelSpec::fromJson judges the result.
+    // any graph, valid or not; ModelSpec::fromJson judges the result. The editor
+    // section keeps positions and, under "wires", the connections the spec cannot
+    // say (an open input port, a loss fed by nothing), so a reload draws the same graph.
     nlohmann::json toSpecJson(bool withEditor = true) const;
     // Everything, for undoing a whole-document change (template, open): any
     // document, valid or not, comes back exactly, uids included.
@@ -113,6 +115,7 @@ signals:
     void changed();
 
 private:
+    nlohmann::json editorWires(const Node* loss) const;
     std::vector<Node> nodes_;
     std::vector<Edge> edges_;
     std::string name_ = "model";
