@@ -139,6 +139,9 @@ void MainWindow::createViews()
     histograms_->setMinimumHeight(220);
     history_ = new views::HistoryDock(session_);  // records the session's runs into the default history
     history_->onBranch = [this](const views::HistoryDock::BranchRequest& b) { startBranch(b); };
+    // Compression runs go into the same history, and appear there when they end.
+    compress_->historyStore = [this] { return history_->storePath(); };
+    connect(compress_, &views::compress::CompressPage::runRecorded, history_, &views::HistoryDock::refresh);
     tabifyDockWidget(confusionDock_, dock(history_, tr("History"), "historyDock", Qt::BottomDockWidgetArea));
     confusionDock_->raise();
 }

@@ -2,15 +2,20 @@
 // pipeline run from the page on its worker thread; the filmstrip, the tables and
 // the storage chart fill stage by stage, exports write files, a cancel stops a
 // long run and leaves the page usable, and the dashboard's model is never touched.
+// Every run is kept in the run history (a temporary store) with its stages, a
+// cancelled one as cancelled, and the History dock lists it; a history file that
+// is not a store costs the recording, never the run.
 #include <QtTest/QtTest>
 
 #include <QFile>
 #include <QLineEdit>
 #include <QMenu>
 #include <QPushButton>
+#include <QTableView>
 #include <QTemporaryDir>
 
 #include "app/gui/main_window.h"
+#include "engine/store/run_store.h"
 #include "views/charts/exportable.h"
 #include "views/compress/compress_page.h"
 #include "views/compress/filmstrip_view.h"
@@ -20,6 +25,7 @@
 #include "views/compress/storage_chart.h"
 #include "views/compress/sweep_runner.h"
 #include "views/dashboard/setup_panel.h"
+#include "views/history/history_dock.h"
 #include "views/training/training_session.h"
 
 using views::TrainingSession;
@@ -47,10 +53,40 @@ private:
         return done.wait(timeoutMs) && !page->running();
     }
 
+    // The page's last run as the run store holds it (opened read-only, as a reader
+    // beside the app would), checked against what the page showed.
+    void checkRecorded(const QString& status)
+    {
+        const qint64 id = page->recordedRun();
+        QVERIFY2(id > 0, qPrintable(page->recordError()));
+        QCOMPARE(page->recordError(), QString());
+        nn::store::RunStore store(tmp.filePath("history.sqlite").toStdString(), nn::store::OpenMode::ReadOnly);
+        const auto run = store.find(id);
+        QVERIFY(run);
+        QCOMPARE(QString::fromStdString(run->status), status);
+        QCOMPARE(QString::fromStdString(run->hyper.value("command", "")), QString("compress"));
+        QCOMPARE(QString::fromStdString(run->hyper.value("pipeline", "")), page->pipeline());
+        QCOMPARE(QString::fromStdString(run->dataset), QString("spiral"));
+        const auto records = store.stages(id);
+        QCOMPARE(records.size(), page->stages().size());
+        for (size_t i = 0; i < records.size(); ++i) {
+            QCOMPARE(records[i].step, page->stages()[i].step);
+            QCOMPARE(records[i].text, page->stages()[i].text);
+            QCOMPARE(records[i].testAccuracy, double(page->stages()[i].testAccuracy));
+        }
+        // The History dock re-read its list when the run ended: the run is a row.
+        auto* history = window->history();
+        bool listed = false;
+        for (int r = 0; r < history->table()->model()->rowCount(); ++r)
+            listed = listed || history->table()->model()->index(r, 0).data(Qt::UserRole + 1).toLongLong() == id;
+        QVERIFY2(listed, "the History dock does not list the compression run");
+    }
+
 private slots:
     void initTestCase()
     {
         qputenv("NNSTUDIO_NO_DIALOGS", "1");
+        qputenv("NNSTUDIO_HISTORY", tmp.filePath("history.sqlite").toLocal8Bit());  // never the user's own history
         QCoreApplication::setOrganizationName("NN Studio Tests");
         window = std::make_unique<MainWindow>();
         window->resize(1400, 900);
@@ -148,6 +184,8 @@ private slots:
         // The dashboard's model is untouched: compression worked on a copy.
         QCOMPARE(dashboardWeights(), before);
         QVERIFY(page->compressedModel());
+
+        checkRecorded("completed");
     }
 
     void everythingExports()
@@ -189,10 +227,30 @@ private slots:
         QVERIFY(!page->running());
         QVERIFY(page->stages().size() < 4);
         QVERIFY2(page->statusText().contains("Cancelled"), qPrintable(page->statusText()));
+        checkRecorded("cancelled");
 
         QVERIFY(runToEnd("prune:0.8,share:3,huffman"));
         QCOMPARE(page->filmstrip()->frameCount(), 4);
         QVERIFY(page->stages().back().ratio > 1.0);
+    }
+
+    void aHistoryThatIsNotAStoreCostsTheRecordingNotTheRun()
+    {
+        const QString junk = tmp.filePath("not-a-store.sqlite");
+        QFile f(junk);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write("these are not the runs you are looking for, and not SQLite either");
+        f.close();
+        const auto keep = page->historyStore;
+        page->historyStore = [junk] { return junk; };
+        const bool ran = runToEnd("prune:0.5,share:2");
+        page->historyStore = keep;
+        QVERIFY(ran);
+        QCOMPARE(int(page->stages().size()), 3);  // the run's results stay on the page
+        QCOMPARE(page->recordedRun(), qint64(0));
+        QVERIFY(!page->recordError().isEmpty());
+        QVERIFY2(page->statusText().contains("Done") && page->statusText().contains("Not kept in the history"),
+                 qPrintable(page->statusText()));
     }
 
     void savedModelFileCompressesToo()

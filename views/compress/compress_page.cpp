@@ -90,6 +90,11 @@ CompressPage::CompressPage(TrainingSession* session, QWidget* parent)
     connect(runner_, &CompressRunner::stageFinished, this, &CompressPage::onStage);
     connect(runner_, &CompressRunner::progress, this, &CompressPage::onProgress);
     connect(runner_, &CompressRunner::finished, this, &CompressPage::onFinished);
+    connect(runner_, &CompressRunner::recorded, this, [this](qint64 id, const QString& storeError) {
+        recordedRun_ = id;
+        recordError_ = storeError;
+        if (id) emit runRecorded(id);
+    });
     connect(runner_, &CompressRunner::timed, this, [this](double denseMs, double compressedMs, int rounds) {
         timing_ = tr("Speed: one pass over the test set takes %1 ms with the dense weights and %2 ms with the "
                      "compressed ones (alternating, best of %3). The same dense f32 kernels run both, multiplying "

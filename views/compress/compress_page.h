@@ -17,6 +17,7 @@
 // shortcuts), compress_page_source.cpp (the source model), compress_page_run.cpp
 // (runs, sweeps and the results).
 #include <QWidget>
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -85,6 +86,15 @@ public:
     const nn::Model* compressedModel() const;
     QString saveCompressedModel(const QString& path);
 
+    // ---- the run history ------------------------------------------------------------------
+    // The run store each pipeline run is kept in (asked at every run; unset or "":
+    // runs are not recorded). The main window answers with the History dock's file.
+    std::function<QString()> historyStore;
+    // The last run's id in that store (0: not recorded) and why the store failed
+    // ("" when it did not; also shown in the status line).
+    qint64 recordedRun() const { return recordedRun_; }
+    QString recordError() const { return recordError_; }
+
     // ---- what the page shows (tests, screenshots) ---------------------------------------
     FilmstripView* filmstrip() const { return filmstrip_; }
     LayerTable* layerTable() const { return layerTable_; }
@@ -110,6 +120,7 @@ signals:
     void sourceChanged();  // the source model or its readiness changed
     void runStarted();
     void runFinished(bool cancelled, const QString& error);
+    void runRecorded(qint64 id);  // a run ended in the history store (before runFinished)
     void sweepsFinished(bool cancelled, const QString& error);
 
 private:
@@ -146,6 +157,8 @@ private:
     QString timing_;       // the dense vs compressed inference time of the last run
     int selectedStage_ = -1;
     bool followNewest_ = true;
+    qint64 recordedRun_ = 0;
+    QString recordError_;
 
     QLabel* sourceLabel_ = nullptr;
     QPushButton *dashboardButton_, *openButton_, *saveButton_;

@@ -113,6 +113,19 @@ QString CompressPage::run()
     selectedStage_ = -1;
     followNewest_ = true;
     runPipeline_ = pipeline();
+    recordedRun_ = 0;
+    recordError_.clear();
+    if (const QString store = historyStore ? historyStore() : QString(); !store.isEmpty()) {
+        CompressRunner::Recording rec;
+        rec.storePath = store.toStdString();
+        rec.pipeline = runPipeline_.toStdString();
+        const std::string dataName = (fromFile_ ? fileDataName_ : session_->dataName()).toStdString();
+        rec.run.spec = model->spec().toJson();
+        rec.run.dataset = dataName;
+        rec.run.name = model->spec().name + " on " + dataName + " · " + rec.pipeline;
+        rec.run.notes = fromFile_ ? "compressed from " + filePath_.toStdString() : "compressed from the dashboard's model";
+        runner_->setRecording(std::move(rec));
+    }
     if (!runner_->start(std::move(model), std::move(data), specs_, options))
         return refuse(tr("The pipeline could not start."));
     progress_->setValue(0);
@@ -207,13 +220,16 @@ void CompressPage::onProgress(int step, double fraction, const QString& message)
 void CompressPage::onFinished(bool cancelled, const QString& error)
 {
     updateButtons();
+    // The history's trouble is said after the run's own outcome, which it never hides.
+    const QString storeNote = recordError_.isEmpty() ? QString() : tr(" · Not kept in the history: %1").arg(recordError_);
     if (!error.isEmpty()) {
-        setStatus(tr("The pipeline stopped: %1").arg(error), true);
+        setStatus(tr("The pipeline stopped: %1").arg(error) + storeNote, true);
     } else if (cancelled) {
         setStatus(tr("Cancelled after %1 of %2 stages; the stages done are shown.")
-                      .arg(std::max(0, int(stages_.size()) - 1))
-                      .arg(specs_.size()),
-                  false);
+                          .arg(std::max(0, int(stages_.size()) - 1))
+                          .arg(specs_.size()) +
+                      storeNote,
+                  !storeNote.isEmpty());
     } else if (!stages_.empty()) {
         progress_->setValue(kProgressSteps);
         const auto& first = stages_.front();
@@ -224,8 +240,11 @@ void CompressPage::onFinished(bool cancelled, const QString& error)
                       .arg(formatName(last.bestFormat))
                       .arg(last.bits.count(last.bestFormat) ? sizeText(double(last.bits.at(last.bestFormat))) : QString("?"))
                       .arg(100.0 * first.testAccuracy, 0, 'f', 1)
-                      .arg(100.0 * last.testAccuracy, 0, 'f', 1),
-                  false);
+                      .arg(100.0 * last.testAccuracy, 0, 'f', 1) +
+                      storeNote,
+                  !storeNote.isEmpty());
+    } else if (!storeNote.isEmpty()) {
+        setStatus(storeNote.mid(3), true);
     }
     emit runFinished(cancelled, error);
 }
