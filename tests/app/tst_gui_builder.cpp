@@ -6,6 +6,8 @@
 // trained model back in the builder; export PNG and SVG; every template is valid.
 #include <QtTest/QtTest>
 
+#include <cmath>
+
 #include <QComboBox>
 #include <QGraphicsView>
 #include <QLineEdit>
@@ -197,7 +199,7 @@ private slots:
 
     // The test of done: LeNet-5 from the palette, with the error a student
     // makes (no Flatten) fixed by dropping a Flatten onto the connection; the
-    // result is the sample LeNet-5, parameter for parameter.
+    // result is the sample LeNet-5, parameter for parameter, and Train ▶ trains it.
     void lenet5FromThePalette()
     {
         QVERIFY(b->setData("fashion-mnist"));
@@ -260,6 +262,29 @@ private slots:
         QCOMPARE(b->analysis().params, int64_t(61706));
         QCOMPARE(b->analysis().flops, ref.flops);
         QCOMPARE(b->document()->layerOrder().size(), sample.layerOrder().size());
+
+        // And it trains: Train ▶ hands this network to the dashboard, which fits it
+        // to the first 600 Fashion-MNIST images (the set-up panel's Images limit).
+        window->setupPanel()->setImageLimit(600);
+        window->setupPanel()->setEpochs(2);
+        QSignalSpy finished(window->session(), &views::TrainingSession::finished);
+        QTest::mouseClick(b->trainButton(), Qt::LeftButton);
+        QVERIFY(!b->isVisible());
+        QTRY_VERIFY_WITH_TIMEOUT(finished.count() == 1, 60000);
+        const views::TrainingSession* run = window->session();
+        QCOMPARE(run->dataName(), QString("fashion-mnist"));
+        QCOMPARE(run->data()->train.size() + run->data()->validation.size(), size_t(600));
+        QCOMPARE(run->spec()->name, b->document()->name());
+        QCOMPARE(run->currentModel()->parameterCount(), int64_t(61706));
+        QCOMPARE(run->result().status, nn::TrainStatus::Completed);
+        const auto& h = run->history();
+        QCOMPARE(int(h.size()), 2);
+        qInfo("LeNet-5 on 600 images: loss %.3f -> %.3f, val accuracy %.2f, %.1f s", h[0].trainLoss, h[1].trainLoss,
+              h[1].valAccuracy, run->result().seconds);
+        QVERIFY(std::isfinite(h[0].trainLoss) && std::isfinite(h[1].trainLoss));
+        QVERIFY(h[1].trainLoss < h[0].trainLoss);
+        QVERIFY(h[1].trainAccuracy > 0.2);  // chance is 0.1
+        window->showBuilder();
     }
 
     void dropOnAConnectionSplicesTheNode()

@@ -246,6 +246,14 @@ bool SetupPanel::selectModel(const QString& path)
 }
 
 void SetupPanel::setEpochs(int epochs) { epochs_->setValue(epochs); }
+void SetupPanel::setImageLimit(int images)
+{
+    {
+        const QSignalBlocker quiet(limit_);
+        limit_->setValue(images);
+    }
+    if (data_->currentData().toString() == "fashion-mnist") requestData();
+}
 void SetupPanel::setLearningRate(double lr) { lr_->setValue(lr); }
 void SetupPanel::setBatch(int batch) { batch_->setValue(batch); }
 void SetupPanel::setSeed(int seed) { seed_->setValue(seed); }

@@ -28,6 +28,9 @@ public:
     bool selectData(const QString& name);
     bool selectModel(const QString& path);
     void setEpochs(int epochs);
+    // Use only the first `images` Fashion-MNIST training images (0 = all); reloads
+    // at once if Fashion-MNIST is the data, not after the typing debounce.
+    void setImageLimit(int images);
     void setLearningRate(double lr);
     void setOptimizer(const QString& kind);
     void setBatch(int batch);
