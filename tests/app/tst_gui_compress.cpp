@@ -12,6 +12,7 @@
 #include <QMenu>
 #include <QPushButton>
 #include <QTableView>
+#include <QTableWidget>
 #include <QTemporaryDir>
 
 #include "app/gui/main_window.h"
@@ -80,6 +81,17 @@ private:
         for (int r = 0; r < history->table()->model()->rowCount(); ++r)
             listed = listed || history->table()->model()->index(r, 0).data(Qt::UserRole + 1).toLongLong() == id;
         QVERIFY2(listed, "the History dock does not list the compression run");
+        // Selecting it shows its stages in words below its settings.
+        history->selectRuns({id});
+        auto* settings = history->settingsTable();
+        const int last = int(records.size()) - 1;
+        int row = -1;
+        for (int r = 0; r < settings->rowCount(); ++r)
+            if (settings->verticalHeaderItem(r)->text() == QString("stage %1").arg(last)) row = r;
+        QVERIFY(row >= 0);
+        QVERIFY2(settings->item(row, 0)->text().startsWith(QString::fromStdString(records.back().text) + " · test acc. " +
+                                                           QString::number(100.0 * records.back().testAccuracy, 'f', 1)),
+                 qPrintable(settings->item(row, 0)->text()));
     }
 
 private slots:

@@ -1,5 +1,6 @@
 #include "views/history/history_dock.h"
 
+#include <algorithm>
 #include <QBrush>
 #include <QChart>
 #include <QChartView>
@@ -366,6 +367,34 @@ void HistoryDock::updateSettings()
             }
             settings_->setItem(i, c, item);
         }
+    // A compression run's stages in words, one row per step after its settings.
+    std::vector<std::vector<nn::store::StageRecord>> stages;
+    size_t most = 0;
+    for (const auto& r : runs) {
+        try {
+            stages.push_back(store_->stages(r.id));
+        } catch (const nn::Error&) {
+            stages.emplace_back();  // a store from before stages were kept
+        }
+        most = std::max(most, stages.back().size());
+    }
+    if (most > 0) {
+        const int first = settings_->rowCount();
+        settings_->setRowCount(first + int(most));
+        for (size_t s = 0; s < most; ++s) {
+            keys << tr("stage %1").arg(s);
+            for (size_t c = 0; c < stages.size(); ++c) {
+                if (s >= stages[c].size()) continue;
+                const auto& st = stages[c][s];
+                settings_->setItem(first + int(s), int(c),
+                                   new QTableWidgetItem(tr("%1 · test acc. %2% · %3× smaller")
+                                                            .arg(q(st.text))
+                                                            .arg(100.0 * st.testAccuracy, 0, 'f', 1)
+                                                            .arg(st.ratio, 0, 'f', 1)));
+            }
+        }
+        settings_->setVerticalHeaderLabels(keys);
+    }
     settings_->resizeColumnsToContents();
 }
 
