@@ -284,7 +284,9 @@ void BuilderView::documentChanged()
         train_->setEnabled(false);
         train_->setToolTip(tr("Fix this first: %1").arg(first));
         setTextColor(status_, QColor(0xc0, 0x39, 0x2b));
-        status_->setText(tr("✗ %n problem(s). %1", "", errors).arg(first));
+        // Spelled out: tr()'s %n plural needs a loaded translation to drop "(s)".
+        const QString count = errors == 1 ? tr("1 problem") : tr("%1 problems").arg(errors);
+        status_->setText(tr("✗ %1. %2").arg(count, first));
     }
     minimap_->follow();
 }
