@@ -14,6 +14,7 @@
 // data inputs filled per batch.
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -62,7 +63,8 @@ struct DistillResult {
 // Trains `student` (initialised from config.train.seed) on data.train with the
 // teacher's soft targets, computed once for every training sample. The teacher is
 // only read. Validation and test are evaluated with plain cross-entropy; early
-// stopping (TrainConfig::patience) is not applied here. Throws
+// stopping (TrainConfig::patience) is not applied here. The training loop is a
+// Trainer's, with the distillation loss as its LossExtension. Throws
 // nn::Error when teacher, student and data disagree on inputs or classes.
 class Distiller {
 public:
@@ -73,33 +75,24 @@ public:
     void run();
     bool finished() const { return result_.status != TrainStatus::Running; }
     const DistillResult& result() const { return result_; }
-    double lastLoss() const { return lastLoss_; }
+    double lastLoss() const;
 
     std::function<void(const EpochMetrics&)> onEpoch;
 
 private:
-    DistillGraph& graph(int batch);
-    void endEpoch();
-    void finish(TrainStatus status, std::string message = {});
+    // A training graph's teacher inputs (the trainer builds one graph per batch size).
+    struct TeacherInputs {
+        const Graph* graph;
+        int probs, logProbs;
+    };
 
-    Model& student_;
     const data::Split& data_;
     DistillConfig config_;
     std::vector<float> soft_;  // train.size() × classes
     int classes_ = 0;
-    std::unique_ptr<Optimizer> optimizer_;
-    std::vector<Tensor> params_;
-    std::vector<std::pair<int, std::unique_ptr<DistillGraph>>> graphs_;
+    std::vector<TeacherInputs> teacherInputs_;
     std::vector<float> batchProbs_;
-    Rng rng_;
-    std::vector<size_t> order_;
-    size_t position_ = 0;
-    int epoch_ = 0;
-    float lr_ = 0;
-    double lossSum_ = 0;
-    int64_t correct_ = 0, seen_ = 0;
-    double lastLoss_ = 0;
-    double seconds_ = 0;
+    std::unique_ptr<Trainer> trainer_;  // the training loop, on the distillation loss
     DistillResult result_;
 };
 

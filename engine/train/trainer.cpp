@@ -65,9 +65,18 @@ Trainer::Slot& Trainer::slot(int batch, bool training)
         s->built.graph.setTraining(training);
         s->built.graph.seed(config_.seed + uint64_t(batch));
         if (training) s->built.graph.setProfiler(profiler_);
+        // Before taking gradient addresses: the extension's nodes may move the graph's nodes.
+        s->loss = training && extension_.extend ? extension_.extend(s->built) : s->built.loss;
         for (int id : s->built.params) s->grads.push_back(&s->built.graph.node(id).grad);
     }
     return *s;
+}
+
+void Trainer::setLossExtension(LossExtension extension)
+{
+    for (const auto& [key, slot] : slots_)
+        if (key.second) throw Error("a trainer's loss can only be extended before its first step");
+    extension_ = std::move(extension);
 }
 
 void Trainer::fill(Slot& s, const data::Dataset& d, const size_t* indices, int n)
@@ -115,9 +124,10 @@ bool Trainer::step()
         t0 = Clock::now();
     }
     fill(s, data_.train, order_.data() + position_, n);
+    if (extension_.fill) extension_.fill(s.built, order_.data() + position_, n);
     if (profiler_) profiler_->recordPhase("data", since(t0), 0, 8.0 * double(g.node(s.built.input).value.numel()));
     g.forward();
-    const float loss = g.node(s.built.loss).value.item();
+    const float loss = g.node(s.loss).value.item();
     if (!std::isfinite(loss)) {
         const int bad = g.firstNonFinite();
         const Node& b = g.node(bad);
@@ -130,7 +140,7 @@ bool Trainer::step()
                                           + ") or check the data for extreme values");
         return false;
     }
-    g.backward(s.built.loss);
+    g.backward(s.loss);
     lastSlot_ = &s;
     const auto t1 = profiler_ ? Clock::now() : Clock::time_point {};
     optimizer_->step(params_, s.grads, lr_);

@@ -61,6 +61,15 @@ struct TrainerCheckpoint {
     std::vector<Tensor> params, buffers, optimizer;
 };
 
+// A training objective on top of the model's own loss (distillation's soft
+// targets): `extend` adds nodes to each training graph as it is built and returns
+// the node to minimise; `fill` sets the nodes' extra inputs for the batch's
+// training samples. Evaluation (validation, test) keeps the model's own loss.
+struct LossExtension {
+    std::function<int(BuiltGraph& built)> extend;
+    std::function<void(BuiltGraph& built, const size_t* trainIndices, int n)> fill;
+};
+
 enum class TrainStatus { Running, Completed, EarlyStopped, Diverged, Cancelled };
 const char* statusName(TrainStatus s);
 
@@ -120,6 +129,10 @@ public:
     // Evaluation passes are not profiled.
     void setProfiler(perf::Profiler* profiler);
 
+    // Trains on `extension`'s objective instead of the model's loss. Call before
+    // the first step (training graphs are built on first use).
+    void setLossExtension(LossExtension extension);
+
     std::function<void(const StepMetrics&)> onStep;
     std::function<void(const EpochMetrics&)> onEpoch;
     // Called on the training thread right after each optimizer update, before the
@@ -129,6 +142,7 @@ public:
 private:
     struct Slot {
         BuiltGraph built;
+        int loss = -1;  // the node training minimises: built.loss, or the extension's
         std::vector<const Tensor*> grads;
     };
     Slot& slot(int batch, bool training);
@@ -141,6 +155,7 @@ private:
     const data::Split& data_;
     TrainConfig config_;
     std::unique_ptr<Optimizer> optimizer_;
+    LossExtension extension_;
     std::vector<Tensor> params_;
     std::map<std::pair<int, bool>, std::unique_ptr<Slot>> slots_;
     Rng rng_;

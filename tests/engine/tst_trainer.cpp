@@ -437,6 +437,35 @@ private slots:
         QVERIFY(!errorOf([&] { Trainer t(m, s, baseConfig()); }).isEmpty());
     }
 
+    // A LossExtension replaces the node training minimises (here the model's loss
+    // times 1, so the numbers must not change), sees every training sample once per
+    // epoch, leaves evaluation alone, and cannot be set once training has begun.
+    void lossExtension()
+    {
+        const data::Split s = xorSplit();
+        const TrainConfig c = baseConfig();
+        const Trace plain = train(s, c);
+        Model m = tinyModel(s);
+        Trainer t(m, s, c);
+        int64_t filled = 0;
+        int extended = 0;
+        LossExtension e;
+        e.extend = [&](BuiltGraph& b) {
+            ++extended;
+            OpAttrs one;
+            one.scalar = 1.0f;
+            return b.graph.apply(OpKind::MulScalar, {b.loss}, one, "loss_times_one");
+        };
+        e.fill = [&](BuiltGraph&, const size_t*, int n) { filled += n; };
+        t.setLossExtension(e);
+        t.run();
+        QCOMPARE(filled, int64_t(s.train.size()) * c.epochs);
+        QVERIFY(extended >= 1);
+        QCOMPARE(t.result().last.valLoss, plain.result.last.valLoss);
+        for (size_t i = 0; i < m.parameters().size(); ++i) QCOMPARE(m.parameters()[i].value.toVector(), plain.params[i]);
+        QVERIFY(errorOf([&] { t.setLossExtension({}); }).contains("before its first step"));
+    }
+
     // A model with a dropout layer trains deterministically too: dropout draws
     // its masks from the seeded graph. Kept last: with a graph whose dropout
     // reads a dangling Rng (a moved-from graph's) it crashes the process.
