@@ -17,9 +17,9 @@ public:
     virtual QString exportTitle() const = 0;
     // The widget to render for PNG/SVG.
     virtual QWidget* exportWidget() = 0;
-    // The chart's data as a table: a header row and numeric rows.
+    // The chart's data as a table: a header row and numeric rows (or text rows, below).
     virtual QStringList csvHeader() const = 0;
-    virtual QVector<QVector<double>> csvRows() const = 0;
+    virtual QVector<QVector<double>> csvRows() const { return {}; }
     // Tables with words in them (layer names, Huffman codes) give their rows here
     // instead; when this is not empty, exportCsv writes it and not csvRows().
     virtual QVector<QStringList> csvTextRows() const { return {}; }

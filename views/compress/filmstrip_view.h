@@ -41,7 +41,6 @@ public:
     QString exportTitle() const override;
     QWidget* exportWidget() override { return this; }
     QStringList csvHeader() const override;
-    QVector<QVector<double>> csvRows() const override { return {}; }
     QVector<QStringList> csvTextRows() const override;
 
     QSize sizeHint() const override;

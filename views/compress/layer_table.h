@@ -23,7 +23,6 @@ public:
     QString exportTitle() const override;
     QWidget* exportWidget() override { return this; }
     QStringList csvHeader() const override;
-    QVector<QVector<double>> csvRows() const override { return {}; }
     QVector<QStringList> csvTextRows() const override;
 
 private:

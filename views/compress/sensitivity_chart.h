@@ -35,7 +35,6 @@ public:
     QString exportTitle() const override { return tr("Compression sensitivity"); }
     QWidget* exportWidget() override { return this; }
     QStringList csvHeader() const override;
-    QVector<QVector<double>> csvRows() const override { return {}; }
     QVector<QStringList> csvTextRows() const override;
 
 protected:

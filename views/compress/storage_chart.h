@@ -33,7 +33,6 @@ public:
     QString exportTitle() const override { return tr("Storage by layer"); }
     QWidget* exportWidget() override { return this; }
     QStringList csvHeader() const override;
-    QVector<QVector<double>> csvRows() const override { return {}; }
     QVector<QStringList> csvTextRows() const override;
 
 protected:
