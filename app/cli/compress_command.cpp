@@ -227,10 +227,7 @@ int compress(const std::vector<std::string>& argv)
                 printStage(r);
         });
     } catch (const nn::Error& e) {
-        if (record) {
-            const std::string why = e.what();
-            record->finish(why.find("diverged") != std::string::npos ? "diverged" : "interrupted", why, seconds());
-        }
+        if (record) record->finishWithError(e.what(), seconds());
         throw;
     }
     if (record) record->finish("completed", "", seconds());

@@ -67,4 +67,9 @@ void PipelineRecord::finish(const std::string& status, const std::string& messag
     finished_ = true;
 }
 
+void PipelineRecord::finishWithError(const std::string& message, double seconds)
+{
+    finish(message.find("diverged") != std::string::npos ? "diverged" : "interrupted", message, seconds);
+}
+
 } // namespace nn::compress

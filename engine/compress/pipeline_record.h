@@ -36,6 +36,9 @@ public:
     // "completed", "cancelled", "diverged" or "interrupted" (any error), its
     // message, and the seconds the pipeline took.
     void finish(const std::string& status, const std::string& message, double seconds);
+    // Ends the run stopped by the pipeline's error `message`: "diverged" when a
+    // retraining stage diverged (its message says so), "interrupted" otherwise.
+    void finishWithError(const std::string& message, double seconds);
 
     int64_t runId() const { return id_; }
     const std::string& path() const { return store_->path(); }

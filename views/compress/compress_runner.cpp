@@ -131,9 +131,7 @@ void CompressRunner::work(std::vector<nn::compress::StageSpec> stages, nn::compr
     }
     if (record && !error.isEmpty()) {  // the error that stopped the pipeline ends its run, as in the CLI
         try {
-            const std::string why = error.toStdString();
-            record->finish(why.find("diverged") != std::string::npos ? "diverged" : "interrupted", why,
-                           secondsSince(started));
+            record->finishWithError(error.toStdString(), secondsSince(started));
         } catch (const std::exception& e) {
             storeFailed(e);
         }
