@@ -1,7 +1,12 @@
 #pragma once
 // What the end-to-end suites share: where the sources and nnstudio-cli are (CTest
 // sets NN_SOURCE_DIR and NN_CLI), and running a program to completion with its
-// exit code and output, a hang or a crash reported instead of blocking the suite.
+// exit code and output, a hang or a crash reported instead of blocking the suite,
+// and reading a --json run's output.
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QJsonParseError>
+#include <QList>
 #include <QProcess>
 #include <QString>
 #include <QStringList>
@@ -46,6 +51,23 @@ inline ProcessResult runProcess(const QString& program, const QStringList& args,
     r.out = QString::fromUtf8(p.readAllStandardOutput());
     r.err = QString::fromUtf8(p.readAllStandardError());
     return r;
+}
+
+// Every non-empty stdout line as a JSON object; an empty list (and `error`, when
+// given, naming the line) when a line is not one.
+inline QList<QJsonObject> jsonLines(const QString& out, QString* error = nullptr)
+{
+    QList<QJsonObject> objects;
+    for (const QString& line : out.split('\n', Qt::SkipEmptyParts)) {
+        QJsonParseError pe;
+        const QJsonDocument doc = QJsonDocument::fromJson(line.toUtf8(), &pe);
+        if (pe.error != QJsonParseError::NoError || !doc.isObject()) {
+            if (error) *error = "not a JSON object: " + line;
+            return {};
+        }
+        objects << doc.object();
+    }
+    return objects;
 }
 
 } // namespace nntest

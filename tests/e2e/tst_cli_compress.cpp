@@ -17,6 +17,7 @@
 
 namespace {
 
+using nntest::jsonLines;
 using nntest::cli;
 using nntest::spiralSpec;
 using Result = nntest::ProcessResult;
@@ -27,21 +28,6 @@ QStringList compressArgs(const QString& pipeline)
 {
     return {"compress", "--model", spiralSpec(), "--data", "spiral", "--epochs-pretrain", "200", "--batch", "10",
             "--lr", "0.03", "--seed", "1", "--pipeline", pipeline, "--json"};
-}
-
-QList<QJsonObject> jsonLines(const QString& out, QString* error)
-{
-    QList<QJsonObject> objects;
-    for (const QString& line : out.split('\n', Qt::SkipEmptyParts)) {
-        QJsonParseError pe;
-        const QJsonDocument doc = QJsonDocument::fromJson(line.toUtf8(), &pe);
-        if (pe.error != QJsonParseError::NoError || !doc.isObject()) {
-            *error = "not a JSON object: " + line;
-            return {};
-        }
-        objects << doc.object();
-    }
-    return objects;
 }
 
 QList<QJsonObject> runPipeline(const QStringList& args, QString* error)

@@ -15,26 +15,12 @@
 
 namespace {
 
+using nntest::jsonLines;
 using nntest::cli;
 using nntest::spiralSpec;
 using Result = nntest::ProcessResult;
 
 Result run(const QStringList& args, int timeoutMs = 30000) { return nntest::runProcess(cli(), args, timeoutMs); }
-
-QList<QJsonObject> jsonLines(const QString& out, QString* error)
-{
-    QList<QJsonObject> objects;
-    for (const QString& line : out.split('\n', Qt::SkipEmptyParts)) {
-        QJsonParseError pe;
-        const QJsonDocument doc = QJsonDocument::fromJson(line.toUtf8(), &pe);
-        if (pe.error != QJsonParseError::NoError || !doc.isObject()) {
-            *error = "not a JSON object: " + line;
-            return {};
-        }
-        objects << doc.object();
-    }
-    return objects;
-}
 
 void writeFile(const QString& path, const QByteArray& text)
 {

@@ -15,23 +15,13 @@
 
 namespace {
 
+using nntest::jsonLines;
 using nntest::cli;
 using nntest::sourceDir;
 using nntest::spiralSpec;
 using Result = nntest::ProcessResult;
 
 Result run(const QStringList& args, int timeoutMs = 30000) { return nntest::runProcess(cli(), args, timeoutMs); }
-
-QList<QJsonObject> jsonLines(const QString& out)
-{
-    QList<QJsonObject> objects;
-    for (const QString& line : out.split('\n', Qt::SkipEmptyParts)) {
-        const QJsonDocument doc = QJsonDocument::fromJson(line.toUtf8());
-        if (!doc.isObject()) return {};
-        objects << doc.object();
-    }
-    return objects;
-}
 
 bool writeFile(const QString& path, const QByteArray& bytes)
 {

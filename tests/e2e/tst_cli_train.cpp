@@ -12,6 +12,7 @@
 
 namespace {
 
+using nntest::jsonLines;
 using nntest::cli;
 using nntest::sourceDir;
 using nntest::spiralSpec;
@@ -23,24 +24,6 @@ QStringList trainArgs()
 {
     return {"train", "--model", spiralSpec(), "--data", "spiral", "--epochs", "20", "--batch", "10",
             "--optimizer", "adam", "--lr", "0.03", "--seed", "1", "--json"};
-}
-
-// Every non-empty stdout line as a JSON object; empty list (and `error` set) when
-// a line is not one.
-QList<QJsonObject> jsonLines(const QString& out, QString* error)
-{
-    QList<QJsonObject> objects;
-    const QStringList lines = out.split('\n', Qt::SkipEmptyParts);
-    for (const QString& line : lines) {
-        QJsonParseError pe;
-        const QJsonDocument doc = QJsonDocument::fromJson(line.toUtf8(), &pe);
-        if (pe.error != QJsonParseError::NoError || !doc.isObject()) {
-            *error = "not a JSON object: " + line;
-            return {};
-        }
-        objects << doc.object();
-    }
-    return objects;
 }
 
 } // namespace
