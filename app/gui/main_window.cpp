@@ -24,16 +24,19 @@
 
 #include <nlohmann/json.hpp>
 
+#include "app/gui/field_keys.h"
 #include "engine/backend/kernel.h"
 #include "engine/core/error.h"
 #include "engine/io/model_file.h"
 #include "engine/io/onnx_export.h"
 #include "views/charts/curves_chart.h"
+#include "views/common/file_dialog.h"
 #include "views/common/paths.h"
 #include "views/compress/compress_page.h"
 #include "views/dashboard/boundary_view.h"
 #include "views/dashboard/confusion_view.h"
 #include "views/dashboard/histogram_panel.h"
+#include "views/dashboard/loss_hint.h"
 #include "views/dashboard/setup_panel.h"
 #include "views/dashboard/setup_undo.h"
 #include "views/history/history_dock.h"
@@ -59,6 +62,8 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), session_(new Trai
     createBuilder();
     createStatusBar();
     connectSession();
+    connectTrainingHints();
+    installFieldKeys();
 
     QSettings settings;
     restoreGeometry(settings.value("window/geometry").toByteArray());
@@ -189,18 +194,18 @@ void MainWindow::createMenus()
 {
     QMenu* file = menuBar()->addMenu(tr("&File"));
     file->addAction(tr("&New"), QKeySequence::New, this, [this] {
-        setup_->selectModel(views::sampleModelsDirFile("spiral-mlp.json"));
         openModel(views::sampleModelsDirFile("spiral-mlp.json"));
         setup_->selectData("spiral");
-    })->setStatusTip(tr("The spiral net on the spiral data, untrained"));
+        setup_->bringDefaults(views::SetupPanel::Picked::Data);
+    })->setStatusTip(tr("The spiral net on the spiral data, untrained, with their default settings"));
     file->addAction(tr("&Open model…"), QKeySequence::Open, this, [this] {
-        const QString path = QFileDialog::getOpenFileName(this, tr("Open model spec"), QString(), tr("Model specs (*.json)"));
-        if (!path.isEmpty()) openModel(path);
+        const QString path = views::openFileName(this, "model", tr("Open model spec"), tr("Model specs (*.json)"), views::sampleModelsDir());
+        if (!path.isEmpty() && openModel(path)) setup_->bringDefaults(views::SetupPanel::Picked::Model);
     });
     file->addAction(tr("&Save model spec…"), QKeySequence::Save, this, &MainWindow::saveModelSpec);
     auto trainedPath = [this](const QString& title, const QString& suffix, const QString& filter) {
         const QString name = session_->spec() ? QString::fromStdString(session_->spec()->name) : QString("model");
-        return QFileDialog::getSaveFileName(this, title, name + suffix, filter);
+        return views::saveFileName(this, suffix.mid(1), title, name + suffix, filter);  // kinds "nnm", "onnx"
     };
     file->addAction(tr("Save &trained model…"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_S), this, [this, trainedPath] {
         const QString path = trainedPath(tr("Save trained model"), ".nnm", tr("NN Studio models (*.nnm)"));
@@ -219,12 +224,16 @@ void MainWindow::createMenus()
     file->addAction(tr("&Quit"), QKeySequence::Quit, this, &QWidget::close);
 
     QMenu* edit = menuBar()->addMenu(tr("&Edit"));
-    QAction* undo = undo_->createUndoAction(this, tr("&Undo"));
-    undo->setShortcut(QKeySequence::Undo);
-    QAction* redo = undo_->createRedoAction(this, tr("&Redo"));
-    redo->setShortcuts({QKeySequence::Redo, QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_Z)});
-    edit->addAction(undo);
-    edit->addAction(redo);
+    undoAct_ = undo_->createUndoAction(this, tr("&Undo"));
+    undoAct_->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_Z));
+    undoAct_->setObjectName("undoAction");
+    redoAct_ = undo_->createRedoAction(this, tr("&Redo"));
+    // Not QKeySequence::Redo as well: on X11 that is Ctrl+Shift+Z too, and an action
+    // with the same key twice is an "ambiguous shortcut" that does nothing.
+    redoAct_->setShortcuts({QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_Z), QKeySequence(Qt::CTRL | Qt::Key_Y)});
+    redoAct_->setObjectName("redoAction");
+    edit->addAction(undoAct_);
+    edit->addAction(redoAct_);
 
     viewMenu_ = menuBar()->addMenu(tr("&View"));
     viewMenu_->addAction(tr("Training &dashboard"), QKeySequence(Qt::CTRL | Qt::Key_1), this, [this] { showPage(0); });
@@ -425,16 +434,49 @@ void MainWindow::resetDockSizes()
     if (!projector_) resizeDocks({histogramDock_, confusionDock_}, {width() / 2, width() / 2}, Qt::Horizontal);
 }
 
-void MainWindow::openModel(const QString& path)
+bool MainWindow::openModel(const QString& path)
+{
+    if (!loadModel(path)) {
+        removeRecent(path);  // a Recent entry that no longer opens goes
+        return false;
+    }
+    addRecent(path);
+    return true;
+}
+
+bool MainWindow::loadModel(const QString& path)
 {
     if (!QFileInfo::exists(path)) {
         showError(tr("%1: no such model spec file").arg(path));
-        return;
+        return false;
+    }
+    nn::ModelSpec spec;
+    try {
+        spec = nn::ModelSpec::fromFile(path.toStdString());
+    } catch (const nn::Error& e) {
+        emit session_->errorOccurred(QString::fromUtf8(e.what()));  // as the session reports its own; the set-up keeps its model
+        return false;
     }
     setup_->selectModel(path);
     session_->setConfig(setup_->trainConfig());
-    session_->setModelFile(path);
-    addRecent(path);
+    session_->setModelSpec(spec);
+    return true;
+}
+
+bool MainWindow::openAtStart(const QString& modelPath, const QString& dataName, bool remember)
+{
+    bool known = true;
+    views::withoutFormUndo(setup_, [&] {
+        if (remember)
+            openModel(modelPath);
+        else
+            loadModel(modelPath);
+        known = setup_->selectData(dataName);
+        if (known) setup_->applyDefaults();
+        session_->setConfig(setup_->trainConfig());
+    });
+    undo_->clear();  // and clean: nothing to take back, nothing unsaved
+    return known;
 }
 
 void MainWindow::addRecent(const QString& path)
@@ -449,12 +491,23 @@ void MainWindow::addRecent(const QString& path)
     rebuildRecentMenu();
 }
 
+void MainWindow::removeRecent(const QString& path)
+{
+    QSettings settings;
+    QStringList recent = settings.value(kRecentKey).toStringList();
+    if (recent.removeAll(QFileInfo(path).absoluteFilePath()) == 0) return;
+    settings.setValue(kRecentKey, recent);
+    rebuildRecentMenu();
+}
+
 void MainWindow::rebuildRecentMenu()
 {
     recentMenu_->clear();
     const QStringList recent = QSettings().value(kRecentKey).toStringList();
     for (const QString& path : recent)
-        recentMenu_->addAction(QFileInfo(path).fileName(), this, [this, path] { openModel(path); })->setStatusTip(path);
+        recentMenu_->addAction(QFileInfo(path).fileName(), this, [this, path] {
+            if (openModel(path)) setup_->bringDefaults(views::SetupPanel::Picked::Model);
+        })->setStatusTip(path);
     recentMenu_->setEnabled(!recent.isEmpty());
 }
 
@@ -484,8 +537,8 @@ void MainWindow::saveModelSpec()
         showError(tr("There is no model to save yet: open a model spec first (File → Open model)."));
         return;
     }
-    const QString path = QFileDialog::getSaveFileName(this, tr("Save model spec"), QString::fromStdString(session_->spec()->name) + ".json",
-                                                      tr("Model specs (*.json)"));
+    const QString path = views::saveFileName(this, "model", tr("Save model spec"), QString::fromStdString(session_->spec()->name) + ".json",
+                                             tr("Model specs (*.json)"));
     if (path.isEmpty()) return;
     QFile f(path);
     if (!f.open(QIODevice::WriteOnly | QIODevice::Truncate)) {
@@ -626,4 +679,27 @@ void MainWindow::trainFromBuilder(const QString& specPath, const QString& dataNa
         disconnect(*fail);
     });
     QTimer::singleShot(0, this, go);
+}
+
+void MainWindow::installFieldKeys()
+{
+    new FieldKeys(this, {trainAct_, undoAct_, redoAct_}, [this] { return pages_->currentWidget(); });
+}
+
+void MainWindow::connectTrainingHints()
+{
+    auto update = [this](bool diverged) {
+        const views::LossHint h = views::lossHint(session_->history(), session_->config().lr, diverged);
+        setup_->setTrainingHint(h.text, h.suggestedLr);
+    };
+    connect(session_, &TrainingSession::epochsFinished, this, [update] { update(false); });
+    connect(session_, &TrainingSession::finished, this, [update](const nn::TrainResult& r) {
+        update(r.status == nn::TrainStatus::Diverged);
+    });
+    auto clear = [this] { setup_->setTrainingHint({}); };  // a new run has nothing to say yet
+    connect(session_, &TrainingSession::modelChanged, this, clear);
+    connect(session_, &TrainingSession::dataChanged, this, clear);
+    connect(session_, &TrainingSession::stateChanged, this, [clear](TrainingSession::State s) {
+        if (s == TrainingSession::State::Ready) clear();
+    });
 }

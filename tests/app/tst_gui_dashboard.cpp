@@ -7,6 +7,7 @@
 #include <QDockWidget>
 #include <QFile>
 #include <QImage>
+#include <QLabel>
 #include <QProgressBar>
 #include <QStatusBar>
 #include <QValueAxis>
@@ -18,6 +19,7 @@
 #include "views/dashboard/boundary_view.h"
 #include "views/dashboard/confusion_view.h"
 #include "views/dashboard/histogram_panel.h"
+#include "views/dashboard/loss_hint.h"
 #include "views/dashboard/setup_panel.h"
 #include "views/training/training_session.h"
 
@@ -215,6 +217,61 @@ private slots:
         window->openModel(bad.fileName());
         QCOMPARE(errors.count(), 1);
         QVERIFY(errors.at(0).at(0).toString().contains("bad.json"));
+    }
+
+    // Item 21: a loss that rises over several epochs, or diverges, gives a hint
+    // with a lower learning rate; noise near convergence does not; a validation
+    // loss that rises while the training loss falls is called overfitting.
+    void lossHintRules()
+    {
+        auto run = [](std::initializer_list<std::pair<double, double>> losses) {
+            std::vector<nn::EpochMetrics> h;
+            for (const auto& [train, val] : losses) {
+                nn::EpochMetrics m;
+                m.epoch = int(h.size()) + 1;
+                m.trainLoss = train;
+                m.valLoss = val;
+                h.push_back(m);
+            }
+            return h;
+        };
+        const auto rising = views::lossHint(run({{0.60, 0.61}, {0.55, 0.57}, {0.62, 0.63}, {0.70, 0.72}, {0.81, 0.85}}), 0.03);
+        QVERIFY2(rising.text.contains("learning rate"), qPrintable(rising.text));
+        QVERIFY(qAbs(rising.suggestedLr - 0.003) < 1e-9);
+        QVERIFY(views::lossHint(run({{0.60, 0.6}, {0.30, 0.3}, {0.10, 0.1}, {0.011, 0.02}, {0.010, 0.02}, {0.014, 0.02},
+                                     {0.013, 0.02}, {0.015, 0.02}}),
+                                0.03)
+                    .text.isEmpty());  // +50% of a tiny loss is noise
+        QVERIFY(views::lossHint(run({{0.6, 0.6}, {0.5, 0.5}}), 0.03).text.isEmpty());
+        const auto overfit = views::lossHint(run({{0.6, 0.6}, {0.4, 0.45}, {0.3, 0.40}, {0.25, 0.42}, {0.2, 0.45}, {0.15, 0.48},
+                                                  {0.12, 0.50}, {0.10, 0.55}, {0.08, 0.60}}),
+                                             0.03);
+        QVERIFY2(overfit.text.contains("overfitting") && overfit.suggestedLr == 0, qPrintable(overfit.text));
+        const auto diverged = views::lossHint(run({{0.6, 0.6}, {NAN, NAN}}), 0.5);
+        QVERIFY(diverged.text.contains("diverged") && qAbs(diverged.suggestedLr - 0.05) < 1e-9);
+    }
+
+    // ... and the set-up panel shows it for a real run whose loss rises.
+    void risingLossShowsAHint()
+    {
+        session()->reset();
+        waitReady();
+        QCOMPARE(window->setupPanel()->trainingHint(), QString());
+        window->setupPanel()->setLearningRate(3.0);
+        window->setupPanel()->setEpochs(30);
+        session()->setConfig(window->setupPanel()->trainConfig());
+        session()->train();
+        QTRY_VERIFY_WITH_TIMEOUT(session()->state() == TrainingSession::State::Finished, 20000);
+        const QString hint = window->setupPanel()->trainingHint();
+        QVERIFY2(hint.contains("learning rate") && hint.contains("Use 0.3"), qPrintable(hint));
+        QLabel* label = window->setupPanel()->findChild<QLabel*>("trainingHint");
+        QVERIFY(label && label->isVisible());
+        emit label->linkActivated("lr");  // "Use 0.3"
+        QCOMPARE(window->setupPanel()->trainConfig().lr, 0.3f);
+        session()->reset();
+        waitReady();
+        QCOMPARE(window->setupPanel()->trainingHint(), QString());  // a new run has nothing to say yet
+        window->setupPanel()->setLearningRate(0.03);
     }
 
     void cleanupTestCase() { window.reset(); }

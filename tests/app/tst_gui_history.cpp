@@ -6,6 +6,9 @@
 
 #include <QChart>
 #include <QFile>
+#include <QFileDialog>
+#include <QLabel>
+#include <QSettings>
 #include <QProcess>
 #include <QSignalSpy>
 #include <QTableView>
@@ -15,6 +18,7 @@
 
 #include "app/gui/main_window.h"
 #include "engine/store/run_store.h"
+#include "views/common/file_dialog.h"
 #include "views/dashboard/setup_panel.h"
 #include "views/history/history_dock.h"
 #include "views/training/training_session.h"
@@ -50,6 +54,7 @@ private slots:
         store = tmp.filePath("history.sqlite");
         qputenv("NNSTUDIO_HISTORY", store.toLocal8Bit());  // never the user's own history
         QCoreApplication::setOrganizationName("NN Studio Tests");
+        QSettings().remove("fileDialogs");
         window = std::make_unique<MainWindow>();
         window->resize(1600, 1000);
         window->show();
@@ -213,6 +218,76 @@ private slots:
         QFile f(notes);
         QVERIFY(f.open(QIODevice::ReadOnly));
         QCOMPARE(f.readAll(), QByteArray("my notes\n").repeated(100));
+    }
+
+    // Item 31: a compression run is shown as one: its final accuracy and size
+    // ratio and its stages, not as a 0-epoch run with best "-".
+    void compressionRunsShowTheirResult()
+    {
+        qint64 id = 0;
+        {
+            nn::store::RunStore s(store.toStdString());
+            nn::store::NewRun run;
+            run.name = "spiral-mlp on spiral · prune:0.5,huffman";
+            run.dataset = "spiral";
+            run.hyper = {{"command", "compress"}, {"pipeline", "prune:0.5,huffman"}};
+            id = s.createRun(run);
+            s.addStage(id, {{"step", 0}, {"stage", "dense"}, {"text", "dense"}, {"test_accuracy", 0.95}, {"ratio", 1.0},
+                            {"bits", {{"dense", 4096}}}, {"best_format", "dense"}});
+            s.addStage(id, {{"step", 1}, {"stage", "prune"}, {"text", "prune 50%"}, {"test_accuracy", 0.93}, {"ratio", 1.6},
+                            {"bits", {{"csr", 2560}}}, {"best_format", "csr"}});
+            s.addStage(id, {{"step", 2}, {"stage", "huffman"}, {"text", "huffman"}, {"test_accuracy", 0.93}, {"ratio", 5.2},
+                            {"bits", {{"huffman", 780}}}, {"best_format", "huffman"}});
+            s.finishRun(id, "completed", "", 1.5);
+        }
+        history()->refresh();
+        const QAbstractItemModel* m = history()->table()->model();
+        int row = -1;
+        for (int r = 0; r < m->rowCount(); ++r)
+            if (m->index(r, 0).data().toString().contains("prune:0.5,huffman")) row = r;
+        QVERIFY(row >= 0);
+        const QString best = m->index(row, 4).data().toString(), status = m->index(row, 7).data().toString();
+        QVERIFY2(best.contains("0.930") && best.contains("5.2") && best.contains("×"), qPrintable(best));
+        QVERIFY2(status.contains("compression") && status.contains("3 stages"), qPrintable(status));
+        QVERIFY(m->index(row, 4).data(Qt::ToolTipRole).toString().contains("prune 50%"));
+        // Training runs keep their best accuracy.
+        for (int r = 0; r < m->rowCount(); ++r)
+            if (r != row) QVERIFY(!m->index(r, 7).data().toString().contains("compression"));
+    }
+
+    // Item 31: File > Open history… is an open dialog ("Open"), starting in the
+    // current history's folder; a new name starts an empty history and says so;
+    // the next time it starts in the folder last used.
+    void openHistoryIsAnOpenDialog()
+    {
+        const QString other = tmp.filePath("elsewhere/new-history.sqlite");
+        QDir(tmp.path()).mkpath("elsewhere");
+        QFileDialog::AcceptMode mode = QFileDialog::AcceptSave;
+        QString button, startedIn;
+        views::fileDialogHook = [&](QFileDialog& d) {
+            mode = d.acceptMode();
+            button = d.labelText(QFileDialog::Accept).remove('&');
+            startedIn = d.directory().absolutePath();
+            return other;
+        };
+        history()->chooseStore();
+        QCOMPARE(mode, QFileDialog::AcceptOpen);
+        QCOMPARE(button, QString("Open"));
+        QCOMPARE(startedIn, QFileInfo(store).absolutePath());
+        QCOMPARE(history()->storePath(), other);
+        QCOMPARE(history()->visibleRuns(), 0);
+        QLabel* message = nullptr;
+        for (QLabel* l : history()->findChildren<QLabel*>())
+            if (l->text().contains("new-history.sqlite")) message = l;
+        QVERIFY(message && message->text().contains("new, empty history"));
+        views::fileDialogHook = [&](QFileDialog& d) {
+            startedIn = d.directory().absolutePath();
+            return store;
+        };
+        history()->chooseStore();
+        QCOMPARE(startedIn, QFileInfo(other).absolutePath());
+        QCOMPARE(history()->storePath(), store);
+        views::fileDialogHook = nullptr;
     }
 
     void cleanupTestCase() { window.reset(); }

@@ -8,7 +8,6 @@
 #include <QDateTime>
 #include <QDir>
 #include <QFile>
-#include <QFileDialog>
 #include <QFileInfo>
 #include <QHBoxLayout>
 #include <QHeaderView>
@@ -37,6 +36,7 @@
 #include "engine/store/run_diff.h"
 #include "engine/store/run_recorder.h"
 #include "engine/store/run_store.h"
+#include "views/common/file_dialog.h"
 #include "views/training/training_session.h"
 
 namespace views {
@@ -55,6 +55,23 @@ QString duration(double s)
     if (s < 1) return QString("%1 ms").arg(s * 1e3, 0, 'f', 0);
     if (s < 60) return QString("%1 s").arg(s, 0, 'f', 1);
     return QString("%1 min").arg(s / 60, 0, 'f', 1);
+}
+
+// A run's compression stages; none for a training run (or a store from before stages were kept).
+std::vector<nn::store::StageRecord> stagesOf(const nn::store::RunStore& store, int64_t id)
+{
+    try {
+        return store.stages(id);
+    } catch (const nn::Error&) {
+        return {};
+    }
+}
+
+// A compression run's result: its last stage's test accuracy and size ratio.
+QString stageSummary(const nn::store::StageRecord& st)
+{
+    const QString acc = std::isfinite(st.testAccuracy) ? QString::number(st.testAccuracy, 'f', 3) : QString("-");
+    return QObject::tr("%1 · %2× smaller").arg(acc).arg(st.ratio, 0, 'f', 1);
 }
 
 QString valueText(const nlohmann::json& v)
@@ -214,9 +231,13 @@ bool HistoryDock::setStorePath(const QString& path)
 
 void HistoryDock::chooseStore()
 {
-    const QString path = QFileDialog::getSaveFileName(this, tr("Open history"), path_, tr("Run histories (*.sqlite);;All files (*)"),
-                                                      nullptr, QFileDialog::DontConfirmOverwrite);
-    if (!path.isEmpty()) setStorePath(path);
+    // An open dialog ("Open"), which also takes a new name: that starts an empty history there.
+    const QString path = openOrNewFileName(this, "history", tr("Open history (or type a new name to start an empty one)"),
+                                           tr("Run histories (*.sqlite);;All files (*)"), QFileInfo(path_).absolutePath());
+    if (path.isEmpty()) return;
+    const bool created = !QFileInfo::exists(path);
+    if (setStorePath(path) && created)
+        showMessage(tr("Started a new, empty history: %1").arg(QDir::toNativeSeparators(path)), false);
 }
 
 void HistoryDock::refresh()
@@ -245,11 +266,26 @@ void HistoryDock::refresh()
         add(created.toString("yyyy-MM-dd HH:mm:ss"), r.created);
         add(q(r.dataset), q(r.dataset));
         add(q(r.modelName), q(r.modelName));
-        add(std::isfinite(r.bestAccuracy) ? QString::number(r.bestAccuracy, 'f', 3) : "-",
-            std::isfinite(r.bestAccuracy) ? r.bestAccuracy : -1.0);
+        // A compression run has stages, not epochs: its final accuracy and ratio.
+        const std::vector<nn::store::StageRecord> stages = stagesOf(*store_, r.id);
+        if (!stages.empty()) {
+            const auto& last = stages.back();
+            add(stageSummary(last), std::isfinite(last.testAccuracy) ? last.testAccuracy : -1.0);
+        } else {
+            add(std::isfinite(r.bestAccuracy) ? QString::number(r.bestAccuracy, 'f', 3) : "-",
+                std::isfinite(r.bestAccuracy) ? r.bestAccuracy : -1.0);
+        }
         add(q(r.device), q(r.device));
         add(duration(r.seconds), r.seconds);
-        add(q(r.status), q(r.status));
+        const QString status = stages.empty() ? q(r.status) : (stages.size() == 1 ? tr("%1 · compression, 1 stage").arg(q(r.status))
+                                                                              : tr("%1 · compression, %2 stages").arg(q(r.status)).arg(stages.size()));
+        add(status, status);
+        if (!stages.empty()) {
+            QStringList lines;
+            for (const auto& st : stages)
+                lines << tr("%1: test acc. %2, %3× smaller").arg(q(st.text)).arg(st.testAccuracy, 0, 'f', 3).arg(st.ratio, 0, 'f', 1);
+            row[Best]->setToolTip(tr("Compression run, final stage's test accuracy and size ratio:\n%1").arg(lines.join('\n')));
+        }
         add(r.parentId ? QString("#%1 @ %2").arg(r.parentId).arg(r.parentStep) : "-", qlonglong(r.parentId));
         row[Name]->setToolTip(QString("#%1 %2%3").arg(r.id).arg(q(r.name), r.message.empty() ? "" : "\n" + q(r.message)));
         model_->appendRow(row);
@@ -451,7 +487,10 @@ void HistoryDock::updateBranches()
         item->setText(0, QString("#%1 %2").arg(r.id).arg(q(r.name)));
         item->setText(1, r.parentId ? QString::number(r.parentStep) : QString());
         item->setText(2, q(r.status));
-        item->setText(3, std::isfinite(r.bestAccuracy) ? QString::number(r.bestAccuracy, 'f', 3) : "-");
+        const auto stages = stagesOf(*store_, r.id);
+        item->setText(3, !stages.empty() ? stageSummary(stages.back())
+                         : std::isfinite(r.bestAccuracy) ? QString::number(r.bestAccuracy, 'f', 3)
+                                                         : "-");
         item->setData(0, kIdRole, qlonglong(r.id));
         items[r.id] = item;
     }
@@ -480,8 +519,7 @@ void HistoryDock::exportSelected()
         showMessage(tr("Select the runs to export first"), true);
         return;
     }
-    if (qEnvironmentVariableIsSet("NNSTUDIO_NO_DIALOGS")) return;
-    QString folder = QFileDialog::getExistingDirectory(this, tr("Export runs' metrics as CSV into"));
+    QString folder = existingFolder(this, "csv-export", tr("Export runs' metrics as CSV into"));
     if (folder.isEmpty()) return;
     for (qint64 id : ids) {
         const QString err = exportCsv(id, folder + QString("/run-%1.csv").arg(id));
