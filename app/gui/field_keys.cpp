@@ -110,8 +110,13 @@ bool FieldKeys::eventFilter(QObject* watched, QEvent* event)
         return false;
     }
     if (auto* line = qobject_cast<QLineEdit*>(w); line && override) {
-        if (undo && !line->isUndoAvailable()) return toApp();
-        if (redo && !line->isRedoAvailable()) return toApp();
+        if (undo && !line->isUndoAvailable()) {
+            routedFrom_ = line;
+            routedText_ = line->text();
+            return toApp();
+        }
+        const bool afterAppUndo = routedFrom_ == line && routedText_ == line->text() && actions_.redo && actions_.redo->isEnabled();
+        if (redo && (afterAppUndo || !line->isRedoAvailable())) return toApp();
     }
     return false;
 }

@@ -13,9 +13,11 @@
 //   while it has some, and is the app's Undo after that; Space types a space.
 // Dialogs keep Qt's own behaviour.
 #include <QObject>
+#include <QPointer>
 #include <functional>
 
 class QAction;
+class QLineEdit;
 class QWidget;
 
 class FieldKeys : public QObject {
@@ -39,5 +41,10 @@ private:
 
     QWidget* window_;
     Actions actions_;
+    // The text field whose Ctrl+Z last went to the app, and its text then: its
+    // Ctrl+Shift+Z goes to the app too while that text is unchanged (the redo
+    // the user means is of what they just undid, not of the field's old typing).
+    QPointer<QLineEdit> routedFrom_;
+    QString routedText_;
     std::function<QWidget*()> mainView_;
 };

@@ -10,6 +10,7 @@
 #include <QDoubleSpinBox>
 #include <QFileDialog>
 #include <QLabel>
+#include <QLineEdit>
 #include <QSettings>
 #include <QSpinBox>
 #include <QTemporaryDir>
@@ -17,6 +18,7 @@
 
 #include "app/gui/main_window.h"
 #include "views/common/file_dialog.h"
+#include "views/history/history_dock.h"
 #include "views/dashboard/setup_panel.h"
 #include "views/dashboard/training_defaults.h"
 #include "views/training/training_session.h"
@@ -371,6 +373,39 @@ private slots:
         waitReady();
         QTest::keyClick(QApplication::focusWidget() ? QApplication::focusWidget() : window.get(), Qt::Key_Z, Qt::ControlModifier);
         QCOMPARE(batch->value(), 10);
+    }
+
+    // The same in other fields: Space in a combo box trains; in a text field
+    // (the History filter) Ctrl+Z undoes its typing first, then the app's change.
+    void otherFieldsKeepTheShortcuts()
+    {
+        waitReady();
+        auto* optimizer = control<QComboBox>("Optimizer");
+        optimizer->setFocus();
+        QTest::keyClick(optimizer, Qt::Key_Space);
+        QTRY_COMPARE(session()->state(), TrainingSession::State::Running);
+        QTest::keyClick(optimizer, Qt::Key_Space);
+        QTRY_COMPARE(session()->state(), TrainingSession::State::Paused);
+        session()->stop();
+        session()->reset();
+        waitReady();
+        QTest::keyClick(optimizer, Qt::Key_Escape);
+        QVERIFY(!optimizer->hasFocus());
+
+        window->setupPanel()->setEpochs(42);
+        QLineEdit* filter = window->history()->findChild<QLineEdit*>();
+        QVERIFY(filter);
+        window->history()->setFilter("");
+        filter->setFocus();
+        QTest::keyClicks(filter, "ab");
+        QTest::keyClick(filter, Qt::Key_Z, Qt::ControlModifier);
+        QVERIFY(filter->text().size() < 2);  // the field's own typing first
+        QCOMPARE(control<QSpinBox>("Epochs")->value(), 42);
+        while (filter->isUndoAvailable()) QTest::keyClick(filter, Qt::Key_Z, Qt::ControlModifier);
+        QTest::keyClick(filter, Qt::Key_Z, Qt::ControlModifier);  // then the app's last change
+        QVERIFY(control<QSpinBox>("Epochs")->value() != 42);
+        QTest::keyClick(filter, Qt::Key_Z, Qt::ControlModifier | Qt::ShiftModifier);
+        QCOMPARE(control<QSpinBox>("Epochs")->value(), 42);
     }
 
     void cleanupTestCase()
