@@ -278,18 +278,32 @@ void MainWindow::connectSession()
     connect(setup_, &views::SetupPanel::dataRequested, session_, &TrainingSession::loadData);
     connect(setup_, &views::SetupPanel::modelRequested, this, &MainWindow::openModel);
     connect(setup_, &views::SetupPanel::configChanged, this, [this] {
-        if (session_->state() == TrainingSession::State::Ready) session_->setConfig(setup_->trainConfig());
+        if (session_->state() != TrainingSession::State::Ready) return;
+        session_->setConfig(setup_->trainConfig());
+        updateRunActions();  // "epoch 0 of N" follows the Epochs field
     });
     connect(session_, &TrainingSession::stateChanged, this, &MainWindow::updateRunActions);
+    // A new model or new data: the last run's figures describe something that is
+    // gone, so they go too (the History dock keeps the run).
     connect(session_, &TrainingSession::modelChanged, this, [this] {
         curves_->clear();
-        progress_->setValue(0);
+        metricsLabel_->clear();
         updateRunActions();
     });
     connect(session_, &TrainingSession::dataChanged, this, [this] {
         curves_->clear();
+        metricsLabel_->clear();
         updateRunActions();
     });
+    connect(session_, &TrainingSession::branchPrepared, this, [this] {
+        const auto& parent = session_->parentHistory();
+        curves_->clear();
+        if (!parent.empty()) curves_->addEpochs(parent.data(), parent.size());
+        const auto& s = session_->snapshot();
+        metricsLabel_->setText(tr("branch of run #%1 from %2").arg(session_->branchOrigin().parentId).arg(views::weightsLabel(s.epoch, s.step)));
+        updateRunActions();
+    });
+    connect(session_, &TrainingSession::notice, this, [this](const QString& m) { statusBar()->showMessage(m, 10000); });
     connect(session_, &TrainingSession::epochsFinished, this, [this](int from, const nn::EpochMetrics& m) {
         const auto& h = session_->history();
         curves_->addEpochs(h.data() + from, h.size() - size_t(from));
@@ -300,8 +314,9 @@ void MainWindow::connectSession()
         progress_->setValue(done);
     });
     connect(session_, &TrainingSession::stepped, this, [this](qint64 step, double loss) {
-        if (session_->state() == TrainingSession::State::Paused)
-            metricsLabel_->setText(tr("step %1 · batch loss %2").arg(step).arg(loss, 0, 'f', 4));
+        const auto& s = session_->snapshot();
+        if (session_->state() == TrainingSession::State::Paused && s.step == step)  // the weights the panels show
+            metricsLabel_->setText(tr("%1 · batch loss %2").arg(views::weightsLabel(s.epoch, s.step)).arg(loss, 0, 'f', 4));
     });
     connect(session_, &TrainingSession::finished, this, [this](const nn::TrainResult& r) {
         // The state label says how the run ended, the metrics label where: no word twice.
@@ -310,7 +325,9 @@ void MainWindow::connectSession()
         else if (r.status == nn::TrainStatus::Diverged) outcome = tr("Diverged");
         else if (r.status == nn::TrainStatus::Cancelled) outcome = tr("Stopped");
         stateLabel_->setText(outcome);
-        metricsLabel_->setText(tr("%1 epochs · test acc %2").arg(r.epochs).arg(r.testAccuracy, 0, 'f', 3));
+        const auto& s = session_->snapshot();
+        const QString weights = s.restored ? tr(", weights of epoch %1 (step %2)").arg(s.epoch).arg(s.step) : QString();
+        metricsLabel_->setText(tr("%1 epochs%2 · test acc %3").arg(r.epochs).arg(weights).arg(r.testAccuracy, 0, 'f', 3));
         if (r.status == nn::TrainStatus::Diverged) showError(QString::fromStdString(r.message));
     });
     connect(session_, &TrainingSession::errorOccurred, this, &MainWindow::showError);
@@ -331,7 +348,7 @@ void MainWindow::startBranch(const views::HistoryDock::BranchRequest& b)
     auto apply = [this, b] {
         session_->setModelSpec(b.spec);
         session_->setConfig(setup_->trainConfig());
-        session_->prepareBranch(b.state, b.parentId, b.parentStep);
+        session_->prepareBranch(b.state, b.parentId, b.parentStep, b.parentHistory);
         showPage(0);
     };
     if (session_->dataName() == b.dataset && session_->data()) {
@@ -371,7 +388,9 @@ void MainWindow::updateRunActions()
     resetAct_->setEnabled(canRun);
     static const char* names[] = {"No model or data", "Ready", "Training…", "Paused", "Finished"};
     stateLabel_->setText(tr(names[int(s)]));
-    if (s == S::Ready) progress_->setValue(0);
+    // The run's epochs (the set-up's while nothing runs yet), never a stale maximum.
+    progress_->setMaximum(std::max(1, session_->config().epochs));
+    progress_->setValue(std::min(session_->epochsDone(), progress_->maximum()));
 }
 
 void MainWindow::setProjectorMode(bool on)
@@ -437,7 +456,7 @@ void MainWindow::resetDockSizes()
 bool MainWindow::openModel(const QString& path)
 {
     if (!loadModel(path)) {
-        removeRecent(path);  // a Recent entry that no longer opens goes
+        if (!QFileInfo::exists(path)) removeRecent(path);  // a Recent entry whose file is gone goes
         return false;
     }
     addRecent(path);
@@ -450,16 +469,15 @@ bool MainWindow::loadModel(const QString& path)
         showError(tr("%1: no such model spec file").arg(path));
         return false;
     }
-    nn::ModelSpec spec;
-    try {
-        spec = nn::ModelSpec::fromFile(path.toStdString());
-    } catch (const nn::Error& e) {
-        emit session_->errorOccurred(QString::fromUtf8(e.what()));  // as the session reports its own; the set-up keeps its model
+    session_->setConfig(setup_->trainConfig());
+    if (!session_->setModelFile(path)) {
+        // Refused (it does not fit the data, or does not parse): the form names the
+        // model still loaded (quietly: that is no change of the user's).
+        if (!session_->modelPath().isEmpty())
+            views::withoutFormUndo(setup_, [this] { setup_->selectModel(session_->modelPath()); });
         return false;
     }
     setup_->selectModel(path);
-    session_->setConfig(setup_->trainConfig());
-    session_->setModelSpec(spec);
     return true;
 }
 
@@ -559,7 +577,8 @@ QString MainWindow::saveTrainedModel(const QString& path)
     try {
         nn::io::ModelFileExtras extras;
         extras.classNames = session_->data()->train.classNames;
-        if (const auto state = session_->latestCheckpoint()) {  // so training can resume where it stopped
+        const auto state = session_->modelState();  // the state behind the saved weights
+        if (state && !state->optimizer.empty()) {  // so training can resume where it stopped
             extras.optimizerKind = session_->config().optimizer.kind;
             extras.optimizerState = state->optimizer;
         }
@@ -660,8 +679,10 @@ void MainWindow::showBuilder() { pages_->setCurrentWidget(builder_); }
 
 void MainWindow::trainFromBuilder(const QString& specPath, const QString& dataName)
 {
-    openModel(specPath);
+    // The data first: a spec is checked against the data it will train on, and
+    // while that loads the check waits for it.
     if (setup_->dataName() != dataName) setup_->selectData(dataName);
+    openModel(specPath);
     showPage(0);
     // Loading runs in the background: start when the session says it is ready.
     auto once = std::make_shared<QMetaObject::Connection>();

@@ -13,7 +13,6 @@
 #include <QHeaderView>
 #include <QItemSelectionModel>
 #include <QLabel>
-#include <QInputDialog>
 #include <QLineEdit>
 #include <QLineSeries>
 #include <QMap>
@@ -37,6 +36,7 @@
 #include "engine/store/run_recorder.h"
 #include "engine/store/run_store.h"
 #include "views/common/file_dialog.h"
+#include "views/history/snapshot_picker.h"
 #include "views/training/training_session.h"
 
 namespace views {
@@ -618,6 +618,55 @@ QList<qint64> HistoryDock::snapshotSteps(qint64 runId) const
     return steps;
 }
 
+QList<HistoryDock::SnapshotChoice> HistoryDock::snapshotChoices(qint64 runId) const
+{
+    QList<SnapshotChoice> out;
+    if (!store_) return out;
+    try {
+        const auto epochs = store_->epochs(runId);
+        for (const auto& s : store_->snapshots(runId)) {
+            SnapshotChoice c;
+            c.step = qint64(s.step);
+            c.epoch = s.epoch;
+            c.text = weightsLabel(s.epoch, s.step);
+            if (s.epoch == 0 && s.step == 0) c.text = tr("epoch 0 · step 0 · the initial weights");
+            for (const auto& m : epochs) {
+                if (m.epoch != s.epoch) continue;
+                const bool val = std::isfinite(m.valLoss);
+                c.text += val ? tr(" · val loss %1 · val acc %2").arg(m.valLoss, 0, 'f', 4).arg(m.valAccuracy, 0, 'f', 3)
+                              : tr(" · train loss %1 · train acc %2").arg(m.trainLoss, 0, 'f', 4).arg(m.trainAccuracy, 0, 'f', 3);
+                break;
+            }
+            out << c;
+        }
+    } catch (const nn::Error&) {
+    }
+    return out;
+}
+
+std::vector<nn::EpochMetrics> HistoryDock::lineage(qint64 runId, qint64 upToStep) const
+{
+    std::vector<std::vector<nn::EpochMetrics>> parts;  // newest run first
+    qint64 id = runId, limit = upToStep;
+    QList<qint64> seen;
+    while (id > 0 && !seen.contains(id)) {  // a damaged file could hold a cycle
+        seen << id;
+        std::vector<nn::EpochMetrics> mine;
+        for (const auto& m : store_->epochs(id))
+            if (m.steps <= limit) mine.push_back(m);
+        parts.push_back(std::move(mine));
+        const auto r = store_->find(id);
+        if (!r || !r->parentId || r->parentStep < 0) break;
+        id = r->parentId;
+        limit = r->parentStep;
+    }
+    std::vector<nn::EpochMetrics> out;
+    for (auto it = parts.rbegin(); it != parts.rend(); ++it)
+        for (const auto& m : *it)
+            if (out.empty() || m.epoch > out.back().epoch) out.push_back(m);
+    return out;
+}
+
 bool HistoryDock::branchFrom(qint64 runId, qint64 step)
 {
     if (!store_) return false;
@@ -631,10 +680,11 @@ bool HistoryDock::branchFrom(qint64 runId, qint64 step)
         b.hyper = r.hyper;
         b.seed = r.seed;
         b.state = std::make_shared<const nn::TrainerCheckpoint>(store_->loadSnapshot(runId, step));
+        b.parentHistory = lineage(runId, step);
         if (onBranch) onBranch(b);
-        showMessage(tr("Branching run #%1 at step %2: change a setting and press Train; the new run is recorded as its child")
+        showMessage(tr("Branching run #%1 from %2: change a setting and press Train; the new run is recorded as its child")
                         .arg(runId)
-                        .arg(step),
+                        .arg(weightsLabel(b.state->epochs, step)),
                     false);
         return true;
     } catch (const nn::Error& e) {
@@ -650,20 +700,18 @@ void HistoryDock::branchSelected()
         showMessage(tr("Select one run to branch from"), true);
         return;
     }
-    const QList<qint64> steps = snapshotSteps(ids[0]);
-    if (steps.isEmpty()) {
+    const QList<SnapshotChoice> choices = snapshotChoices(ids[0]);
+    if (choices.isEmpty()) {
         showMessage(tr("Run #%1 has no snapshots to branch from").arg(ids[0]), true);
         return;
     }
-    QStringList items;
-    for (qint64 st : steps) items << tr("step %1").arg(st);
-    bool ok = false;
-    const QString pick = qEnvironmentVariableIsSet("NNSTUDIO_NO_DIALOGS")
-                             ? items.last()
-                             : QInputDialog::getItem(this, tr("Branch from a snapshot"),
-                                                     tr("Rewind run #%1 to:").arg(ids[0]), items, items.size() - 1, false, &ok);
-    if (pick.isEmpty() || (!ok && !qEnvironmentVariableIsSet("NNSTUDIO_NO_DIALOGS"))) return;
-    branchFrom(ids[0], steps[items.indexOf(pick)]);
+    if (qEnvironmentVariableIsSet("NNSTUDIO_NO_DIALOGS")) {  // tests and screenshots: the newest
+        branchFrom(ids[0], choices.last().step);
+        return;
+    }
+    SnapshotPicker picker(ids[0], choices, this);
+    if (picker.exec() != QDialog::Accepted || picker.currentIndex() < 0) return;
+    branchFrom(ids[0], choices[picker.currentIndex()].step);
 }
 
 } // namespace views
