@@ -313,6 +313,8 @@ private slots:
         waitReady();
         QCOMPARE(window->setupPanel()->trainingHint(), QString());  // a new run has nothing to say yet
         window->setupPanel()->setLearningRate(0.03);
+    }
+
     // Issue 22 item 25: paused mid-run, every panel shows the same epoch and step,
     // and the status bar names them the same way.
     void pausedPanelsShowOneSnapshot()
