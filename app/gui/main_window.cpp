@@ -472,9 +472,8 @@ bool MainWindow::loadModel(const QString& path)
     session_->setConfig(setup_->trainConfig());
     if (!session_->setModelFile(path)) {
         // Refused (it does not fit the data, or does not parse): the form names the
-        // model still loaded (quietly: that is no change of the user's).
-        if (!session_->modelPath().isEmpty())
-            views::withoutFormUndo(setup_, [this] { setup_->selectModel(session_->modelPath()); });
+        // model still loaded (a pick put back this way leaves no undo entry).
+        if (!session_->modelPath().isEmpty()) setup_->selectModel(session_->modelPath());
         return false;
     }
     setup_->selectModel(path);

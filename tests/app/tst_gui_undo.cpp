@@ -264,6 +264,24 @@ private slots:
         waitReady();
     }
 
+    // A sample spec that does not fit the data (LeNet-5 on the spiral) is refused
+    // and put back: no undo entry is left for it, and its defaults do not come.
+    void refusedModelPickLeavesNoUndoEntry()
+    {
+        waitReady();
+        auto* spec = control<QComboBox>("Spec");
+        window->setupPanel()->setEpochs(77);
+        const int count = window->undoStack()->count();
+        pick(spec, "lenet5");
+        QCOMPARE(spec->currentText(), QString("spiral-mlp"));
+        QCOMPARE(QString::fromStdString(session()->spec()->name), QString("spiral-mlp"));
+        QCOMPARE(window->undoStack()->count(), count);
+        QCOMPARE(window->setupPanel()->trainConfig().epochs, 77);
+        window->undoStack()->undo();  // the epochs, not a phantom "Spec" entry
+        QVERIFY(window->setupPanel()->trainConfig().epochs != 77);
+        waitReady();
+    }
+
     // Item 31: a model file that does not open is not added to Recent, and the
     // set-up keeps its model.
     void onlyOpenedFilesGoToRecent()

@@ -179,8 +179,9 @@ SetupPanel::SetupPanel(QWidget* parent) : QWidget(parent)
             if (!formUndoReplaying(this)) openSpec();
             return;
         }
-        emit modelRequested(modelPath());
-        bringDefaults(Picked::Model);
+        const QString picked = modelPath();
+        emit modelRequested(picked);
+        if (modelPath() == picked) bringDefaults(Picked::Model);  // not for a spec refused (and put back)
     });
     for (QSpinBox* s : {batch_, epochs_, seed_, patience_}) connect(s, &QSpinBox::valueChanged, this, &SetupPanel::configChanged);
     for (QDoubleSpinBox* s : {lr_, weightDecay_}) connect(s, &QDoubleSpinBox::valueChanged, this, &SetupPanel::configChanged);

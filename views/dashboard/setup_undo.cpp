@@ -117,6 +117,7 @@ public:
         own_.after = o->own_.after;
         when_ = o->when_;
         updateText();
+        setObsolete(own_.before == own_.after);  // back where it started (a refused pick put back): nothing to undo
         return true;
     }
     void undo() override
