@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include "engine/backend/kernel.h"
 
@@ -41,7 +42,8 @@ bool DoubleForward::native(const Graph& g, int i)
     case OpKind::Sigmoid: case OpKind::Tanh: case OpKind::Relu: case OpKind::LeakyRelu: case OpKind::Elu:
     case OpKind::MatMul: case OpKind::BiasAdd: case OpKind::Flatten:
     case OpKind::Sum: case OpKind::Mean: case OpKind::Softmax: case OpKind::LogSoftmax:
-    case OpKind::GlobalAvgPool:
+    case OpKind::GlobalAvgPool: case OpKind::Conv2D: case OpKind::MaxPool2D: case OpKind::AvgPool2D:
+    case OpKind::BatchNorm: case OpKind::Concat: case OpKind::Maxout:
     case OpKind::MseLoss: case OpKind::SoftmaxCrossEntropy: case OpKind::HingeLoss: case OpKind::LogLoss:
         return true;
     case OpKind::Dropout:  // the identity unless it drops
@@ -137,6 +139,93 @@ void DoubleForward::runNative(int i)
             for (int64_t k = 0; k < per; ++k) acc += a[size_t(r * per + k)];
             y[size_t(r)] = acc / double(per);
         }
+        break;
+    }
+    case OpKind::Conv2D: {  // x [N,C,H,W] ⋆ w [F,C,KH,KW] -> [N,F,OH,OW]
+        const Shape& ws = graph_.node(n.inputs[1]).value.shape();
+        const Shape& ys = n.value.shape();
+        const int64_t N = inShape[0], C = inShape[1], H = inShape[2], W = inShape[3];
+        const int64_t F = ws[0], KH = ws[2], KW = ws[3], OH = ys[2], OW = ys[3];
+        const int64_t st = n.attrs.stride, pad = n.attrs.padding, dil = n.attrs.dilation;
+        for (int64_t i = 0; i < N; ++i)
+            for (int64_t f = 0; f < F; ++f)
+                for (int64_t oy = 0; oy < OH; ++oy)
+                    for (int64_t ox = 0; ox < OW; ++ox) {
+                        double acc = 0;
+                        for (int64_t c = 0; c < C; ++c)
+                            for (int64_t ky = 0; ky < KH; ++ky) {
+                                const int64_t iy = oy * st - pad + ky * dil;
+                                if (iy < 0 || iy >= H) continue;
+                                for (int64_t kx = 0; kx < KW; ++kx) {
+                                    const int64_t ix = ox * st - pad + kx * dil;
+                                    if (ix < 0 || ix >= W) continue;
+                                    acc += a[size_t(((i * C + c) * H + iy) * W + ix)] * b[size_t(((f * C + c) * KH + ky) * KW + kx)];
+                                }
+                            }
+                        y[size_t(((i * F + f) * OH + oy) * OW + ox)] = acc;
+                    }
+        break;
+    }
+    case OpKind::MaxPool2D:
+    case OpKind::AvgPool2D: {  // average counts zero padding, as PyTorch and the kernel do
+        const Shape& ys = n.value.shape();
+        const int64_t planes = inShape[0] * inShape[1], H = inShape[2], W = inShape[3], OH = ys[2], OW = ys[3];
+        const int64_t k = n.attrs.size, st = n.attrs.stride, pad = n.attrs.padding;
+        for (int64_t pl = 0; pl < planes; ++pl)
+            for (int64_t oy = 0; oy < OH; ++oy)
+                for (int64_t ox = 0; ox < OW; ++ox) {
+                    double best = -std::numeric_limits<double>::infinity(), sum = 0;
+                    for (int64_t ky = 0; ky < k; ++ky) {
+                        const int64_t iy = oy * st - pad + ky;
+                        if (iy < 0 || iy >= H) continue;
+                        for (int64_t kx = 0; kx < k; ++kx) {
+                            const int64_t ix = ox * st - pad + kx;
+                            if (ix < 0 || ix >= W) continue;
+                            const double v = a[size_t((pl * H + iy) * W + ix)];
+                            best = std::max(best, v);
+                            sum += v;
+                        }
+                    }
+                    y[size_t((pl * OH + oy) * OW + ox)] = n.op == OpKind::MaxPool2D ? best : sum / double(k * k);
+                }
+        break;
+    }
+    case OpKind::BatchNorm: {  // batch statistics in training (biased variance), running ones in eval
+        const std::vector<double>& beta = values_[size_t(n.inputs[2])];
+        const int64_t N = inShape[0], C = inShape[1], S = int64_t(count) / std::max<int64_t>(1, N * C);
+        for (int64_t c = 0; c < C; ++c) {
+            double mean = 0, var = 0;
+            if (graph_.training()) {
+                for (int64_t i = 0; i < N; ++i)
+                    for (int64_t j = 0; j < S; ++j) mean += a[size_t((i * C + c) * S + j)];
+                mean /= double(N * S);
+                for (int64_t i = 0; i < N; ++i)
+                    for (int64_t j = 0; j < S; ++j) var += std::pow(a[size_t((i * C + c) * S + j)] - mean, 2);
+                var /= double(N * S);
+            } else {
+                mean = n.attrs.running[0][c];
+                var = n.attrs.running[1][c];
+            }
+            const double inv = 1.0 / std::sqrt(var + double(n.attrs.epsilon));
+            for (int64_t i = 0; i < N; ++i)
+                for (int64_t j = 0; j < S; ++j) {
+                    const size_t at = size_t((i * C + c) * S + j);
+                    y[at] = b[size_t(c)] * (a[at] - mean) * inv + beta[size_t(c)];
+                }
+        }
+        break;
+    }
+    case OpKind::Concat: {  // along the channel axis: per sample, a's block then b's
+        const int64_t N = inShape[0], sa = int64_t(a.size()) / N, sb = int64_t(b.size()) / N;
+        for (int64_t i = 0; i < N; ++i) {
+            std::copy(a.begin() + i * sa, a.begin() + (i + 1) * sa, y.begin() + i * (sa + sb));
+            std::copy(b.begin() + i * sb, b.begin() + (i + 1) * sb, y.begin() + i * (sa + sb) + sa);
+        }
+        break;
+    }
+    case OpKind::Maxout: {  // max over each group of `pieces` consecutive inputs
+        const int64_t k = n.attrs.pieces;
+        for (size_t j = 0; j < count; ++j) y[j] = *std::max_element(a.begin() + int64_t(j) * k, a.begin() + int64_t(j + 1) * k);
         break;
     }
     case OpKind::Sum:

@@ -4,10 +4,11 @@
 // rounding (f(x+h) − f(x−h) of two nearly equal floats), so the check's own
 // error would otherwise be blamed on backprop.
 //
-// Elementwise ops, matmul, bias, reductions, softmax and the losses are computed
-// natively in double. Any other op (convolution, pooling, batch norm, concat,
-// maxout, dropout in training mode) runs its float32 kernel on rounded inputs;
-// allDouble() then reads false and the caller must budget float32 rounding.
+// Every op is computed natively in double (elementwise, matmul, bias,
+// convolution, pooling, batch norm, concat, maxout, reductions, softmax, the
+// losses) except dropout in training mode, whose random mask only its float32
+// kernel draws: it runs that kernel on rounded inputs, allDouble() reads false and
+// the caller budgets float32 rounding.
 #include <vector>
 
 #include "engine/core/random.h"

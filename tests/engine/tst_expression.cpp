@@ -4,6 +4,7 @@
 #include <functional>
 #include <random>
 
+#include "engine/core/random.h"
 #include "engine/graph/expression.h"
 #include "engine/graph/numeric_check.h"
 #include "engine/nn/model.h"
@@ -208,6 +209,34 @@ private slots:
                 if (std::fabs(c.analytic[i]) > std::fabs(c.analytic[largest])) largest = i;
             QVERIFY(std::find(c.checked.begin(), c.checked.end(), largest) != c.checked.end());
             QVERIFY(c.pass());
+        }
+    }
+
+    // A convolutional model (conv, pooling, batch norm) checks in double too.
+    void numericCheckOnAConvModel()
+    {
+        const auto spec = ModelSpec::fromString(R"({"name": "c", "input": {"shape": [1, 6, 6]},
+            "layers": [{"id": "c1", "type": "conv2d", "filters": 2, "kernel": 3, "padding": 1, "activation": "tanh"},
+                       {"id": "bn", "type": "batchnorm"},
+                       {"id": "s2", "type": "avgpool2d", "size": 2},
+                       {"id": "c2", "type": "conv2d", "filters": 2, "kernel": 2, "stride": 1, "activation": "tanh"},
+                       {"id": "flat", "type": "flatten"},
+                       {"id": "out", "type": "dense", "units": 3}], "loss": "softmax_cross_entropy"})");
+        Model model(spec, std::vector<int64_t> {1, 6, 6}, 3);
+        model.initialize(3);
+        BuiltGraph built = model.build(2, true);  // batch norm needs two samples to train
+        Rng rng(11);
+        Tensor& x = built.graph.node(built.input).value;
+        for (int64_t i = 0; i < x.numel(); ++i) x[i] = float(rng.uniform(-1, 1));
+        built.graph.node(built.labels).value[0] = 1;
+        built.graph.node(built.labels).value[1] = 2;
+        const auto checks = checkGradients(built.graph, built.loss);
+        QVERIFY(checks.size() >= 6);
+        for (const auto& c : checks) {
+            QVERIFY(c.doublePrecision);
+            QVERIFY2(c.pass(), qPrintable(QString("%1: rel %2 bound %3").arg(QString::fromStdString(c.name)).arg(c.relativeError).arg(c.worstBound())));
+            QVERIFY2(c.conclusive, c.name.c_str());
+            QVERIFY2(c.relativeError < 1e-3, qPrintable(QString::number(c.relativeError)));
         }
     }
 
