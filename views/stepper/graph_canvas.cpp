@@ -95,7 +95,7 @@ QSizeF GraphCanvas::labelSize(int node) const
     // passes through other values while backward accumulates it.
     const QFontMetricsF m(labelFont(1.0));
     const nn::Node& n = graph_->node(node);
-    double w = m.horizontalAdvance("-000.00");
+    double w = m.horizontalAdvance("-00.00");
     w = std::max(w, m.horizontalAdvance(shortTensorText(n.value)));
     if (n.requiresGrad) w = std::max(w, m.horizontalAdvance(shortTensorText(n.grad)));
     // 10% slack: glyphs drawn under the zoom's transform are not hinted exactly as measured.
@@ -115,7 +115,7 @@ void GraphCanvas::computeLayout()
     DotGraph g;
     const int n = graph_->size();
     for (int i = 0; i < n; ++i) {
-        const double w = std::max(44 * scale_, m.horizontalAdvance(nodeText(graph_->node(i))) * 1.1 + 18 * scale_);
+        const double w = std::max(40 * scale_, m.horizontalAdvance(nodeText(graph_->node(i))) * 1.1 + 16 * scale_);
         g.nodes.push_back(QSizeF(std::ceil(w), std::ceil(std::max(30 * scale_, m.height() + 14 * scale_))));
     }
     for (int i = 0; i < n; ++i)
