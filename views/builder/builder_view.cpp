@@ -280,6 +280,10 @@ void BuilderView::documentChanged()
         train_->setToolTip(tr("Train this network on %1 in the training dashboard").arg(dataName()));
         setTextColor(status_, QColor(0x1e, 0x7b, 0x4a));
         status_->setText(tr("✓ Ready to train on %1.").arg(dataName()));
+        if (const QString warning = q(analysis_.firstWarning(*doc_)); !warning.isEmpty()) {
+            setTextColor(status_, QColor(0xb3, 0x6b, 0x00));  // trains, but the student should know
+            status_->setText(tr("✓ Ready to train on %1. ⚠ Warning: %2").arg(dataName(), warning));
+        }
     } else {
         const QString first = q(analysis_.firstError(*doc_));
         train_->setEnabled(false);
@@ -375,10 +379,10 @@ int BuilderView::addNode(const QString& kind, const QPointF& pos)
     n.x = pos.x();
     n.y = pos.y();
     // Dropped onto a connection: splice it in.
-    EdgeItem* onEdge = nullptr;
+    // The wire nearest the drop point (a few pixels of slack), whatever is selected:
+    // a splice takes precedence over "add after the selection".
     const QRectF body(pos, QSizeF(kNodeWidth, kNodeHeight));
-    for (QGraphicsItem* i : scene_->items(body.center()))
-        if (auto* e = dynamic_cast<EdgeItem*>(i)) onEdge = e;
+    EdgeItem* onEdge = scene_->edgeNear(body.center(), 8.0);
     const auto sel = scene_->selectedNodes();
     auto* add = new AddNodeCommand(doc_, n);
     const int uid = add->uid();

@@ -120,6 +120,7 @@ CompressPage::CompressPage(TrainingSession* session, QWidget* parent)
             progress_->setValue(kProgressSteps);
             setStatus(tr("Sweeps done: %1 points.").arg(sensitivity_->points().size()), false);
         }
+        dropStaleResults();  // the dashboard's model changed during the sweeps
         emit sweepsFinished(cancelled, error);
     });
     for (auto signal : {&TrainingSession::modelChanged, &TrainingSession::dataChanged})
