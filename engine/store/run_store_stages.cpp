@@ -22,6 +22,7 @@ const nlohmann::json& need(const nlohmann::json& j, const char* key)
 
 void RunStore::addStage(int64_t id, const nlohmann::json& stage)
 {
+    requireWritable();
     int64_t bits = 0;
     double accuracy = 0, ratio = 0;
     int step = 0;
@@ -50,7 +51,7 @@ void RunStore::addStage(int64_t id, const nlohmann::json& stage)
         .bind(5, accuracy)
         .bind(6, ratio)
         .bind(7, bits)
-        .bind(8, stage.dump())
+        .bind(8, stage.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace))
         .run();
     tx.commit();
 }
