@@ -168,8 +168,11 @@ int compress(const std::vector<std::string>& argv)
     config.seed = uint64_t(args.integer("seed", defaultSeed, 0, 2147483647));
     const float retrainLr = float(args.number("retrain-lr", config.lr, 1e-12, 1e6));
 
-    const nn::data::SourceOptions source = dataSourceOptions(args, config.seed);
+    if (args.has("out")) nn::io::checkModelFileWritable(args.str("out"));  // before any work
+    nn::data::SourceOptions source = dataSourceOptions(args, config.seed);
+    if (loaded) source.csv.classes = loaded->extras.classNames;  // a CSV's labels by the model's class names
     const nn::data::Split data = nn::data::loadSource(dataName, source);
+    printDataNotices("compress", data);
     std::optional<nn::Model> specModel;
     if (isSpec) specModel.emplace(nn::ModelSpec::fromFile(modelPath), data.train.sampleShape, data.train.numClasses);
     nn::Model& model = isSpec ? *specModel : loaded->model;
