@@ -67,7 +67,8 @@ std::string headerByLabel(const std::vector<csv::Record>& rows, size_t label, co
             return std::find(options.classes.begin(), options.classes.end(), t) != options.classes.end()
                    || (!numericNames && isNumber(t));
         };
-        if (!known(first) && known(*rest[0]))
+        if (known(first)) return {};  // a class the model knows: data
+        if (known(*rest[0]))
             return "its label " + quoted + " is not one of the model's classes, and the next row's is";
     }
     // Text above numbers: a column name over class indices.

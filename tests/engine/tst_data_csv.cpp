@@ -256,6 +256,9 @@ private slots:
         o.classes = {"cat", "dog"};
         d = nn::data::loadCsv(write("evalyears.csv", "2020,2021,species\n1,2,dog\n3,4,cat\n"), o);
         QCOMPARE(d.labels, std::vector<int32_t>({1, 0}));
+        // ... and a known class first is data, even when it occurs once.
+        d = nn::data::loadCsv(write("evaldata.csv", "1,2,dog\n3,4,cat\n5,6,cat\n"), o);
+        QCOMPARE(d.labels, std::vector<int32_t>({1, 0, 0}));
     }
 
     // A Latin-1 file (old spreadsheets): read, converted to UTF-8, with a notice.
