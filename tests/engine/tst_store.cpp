@@ -707,7 +707,14 @@ void StoreTest::textIsAlwaysStoredAndReadAsUtf8()
     {
         sql::Db raw(path, 0x00000002 /* SQLITE_OPEN_READWRITE */);
         sql::Stmt(raw, "UPDATE runs SET name = ?2, message = ?3 WHERE id = ?1").bind(1, id).bind(2, "old\xe9").bind(3, "m\x80").run();
+        sql::Stmt(raw, "INSERT INTO compress_stages(run_id, step, kind, text, test_accuracy, ratio, bits, record) "
+                       "VALUES(?1, 0, 'prune', ?2, 0.5, 1, 0, ?3)")
+            .bind(1, id).bind(2, "p\xe9").bind(3, "{\"text\": \"p\xe9\"}").run();
     }
+    const auto stages = s.stages(id);  // was: "not valid JSON"
+    QCOMPARE(stages.size(), size_t(1));
+    QCOMPARE(stages[0].text, std::string("p\xc3\xa9"));
+    QCOMPARE(stages[0].record["text"].get<std::string>(), std::string("p\xc3\xa9"));
     for (const RunInfo& info : s.list()) {
         QVERIFY(utf8::valid(info.name) && utf8::valid(info.message));
         QCOMPARE(info.name, std::string("old\xc3\xa9"));
