@@ -6,6 +6,7 @@
 
 #include <QFile>
 #include <QSignalSpy>
+#include <QStatusBar>
 #include <QTemporaryDir>
 
 #include "app/gui/main_window.h"
@@ -66,6 +67,9 @@ private slots:
         QCOMPARE(data->train.classNames.size(), size_t(2));
         for (const std::string& name : data->train.classNames) QVERIFY(nn::utf8::valid(name));
         QVERIFY(!data->train.notices.empty());
+        // ... and the window says so.
+        const QString status = window->statusBar()->currentMessage();
+        QVERIFY2(status.contains("not UTF-8") && status.contains("Latin-1"), qPrintable(status));
     }
 
     void cleanupTestCase() { window.reset(); }
