@@ -117,8 +117,9 @@ int main(int argc, char** argv)
             shooter->beforeCapture = compressBeforeCapture(window.compressPage(), cli.isSet(sweeps));
         shooter->start();
     }
-    window.openModel(modelPath);
-    if (!window.setupPanel()->selectData(dataName)) {
+    // The start-up state is where undo stops; the model given on the command line
+    // goes into Recent, the default one does not.
+    if (!window.openAtStart(modelPath, dataName, cli.isSet(model) && cli.value(page) != "builder")) {
         std::fprintf(stderr, "nnstudio: unknown data set '%s' (use spiral, circles, xor, gaussians, fashion-mnist or a .csv file)\n",
                      qPrintable(dataName));
         return 1;

@@ -38,6 +38,7 @@
 #include "views/builder/builder_templates.h"
 #include "views/builder/node_item.h"
 #include "views/builder/property_panel.h"
+#include "views/common/file_dialog.h"
 #include "views/common/paths.h"
 
 namespace views::builder {
@@ -208,7 +209,7 @@ void BuilderView::buildToolbar(QToolBar* tb)
     tb->addWidget(templ);
     act(tr("Open…"), {}, tr("Open a model spec (.json) or a trained model (.nnm)"), [this] {
         if (noDialogs()) return;
-        const QString path = QFileDialog::getOpenFileName(this, tr("Open in the builder"), sampleModelsDir(), tr("Models (*.json *.nnm)"));
+        const QString path = openFileName(this, "model", tr("Open in the builder"), tr("Models (*.json *.nnm)"), sampleModelsDir());
         if (path.isEmpty()) return;
         if (const QString err = openFile(path); !err.isEmpty()) QMessageBox::warning(this, tr("Open"), err);
     });
@@ -219,8 +220,8 @@ void BuilderView::buildToolbar(QToolBar* tb)
     });
     act(tr("Save…"), {}, tr("Save the network as a model spec (.json, positions kept)"), [this] {
         if (noDialogs()) return;
-        const QString path = QFileDialog::getSaveFileName(this, tr("Save model spec"), file_.isEmpty() ? q(doc_->name()) + ".json" : file_,
-                                                          tr("Model specs (*.json)"));
+        const QString path = saveFileName(this, "model", tr("Save model spec"), file_.isEmpty() ? q(doc_->name()) + ".json" : file_,
+                                               tr("Model specs (*.json)"));
         if (path.isEmpty()) return;
         if (const QString err = saveFile(path); !err.isEmpty()) QMessageBox::warning(this, tr("Save"), err);
     });
