@@ -25,6 +25,8 @@ packages=(
   libgraphviz-dev  # Graphviz's dot (libgvc) lays out the stepper's graph
   # GUI tests and screenshots without a screen
   xvfb xauth
+  # the de_DE.UTF-8 locale the *_de test entries run under (generated below)
+  locales
 )
 if [[ "${1:-}" == "--bench" ]]; then
   packages+=(python3-torch python3-numpy)
@@ -46,6 +48,23 @@ if ((${#missing[@]})); then
   $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 else
   echo "setup: all packages present"
+fi
+
+# The German locale: every GUI suite runs a second time under LANG=de_DE.UTF-8
+# (tests/CMakeLists.txt), where a decimal comma would expose locale-dependent
+# number parsing or formatting. Generated once; later runs only check.
+if ! locale -a 2>/dev/null | grep -qiE '^de_DE\.utf-?8$'; then
+  echo "setup: generating the de_DE.UTF-8 locale"
+  SUDO=""
+  if [[ $(id -u) -ne 0 ]]; then SUDO="sudo"; fi
+  if grep -qE '^# *de_DE\.UTF-8 UTF-8' /etc/locale.gen; then
+    $SUDO sed -i -E 's/^# *(de_DE\.UTF-8 UTF-8)/\1/' /etc/locale.gen
+  elif ! grep -qE '^de_DE\.UTF-8 UTF-8' /etc/locale.gen; then
+    echo "de_DE.UTF-8 UTF-8" | $SUDO tee -a /etc/locale.gen >/dev/null
+  fi
+  $SUDO locale-gen >/dev/null
+else
+  echo "setup: locale de_DE.UTF-8 present"
 fi
 
 # npm itself: Debian's package, unless the installed nodejs already brings it

@@ -4,9 +4,11 @@
 #include <sstream>
 
 #include <cmath>
+#include <optional>
 #include <cstdlib>
 
 #include "engine/core/error.h"
+#include "engine/core/numbers.h"
 
 namespace cli {
 
@@ -46,9 +48,7 @@ namespace {
 // 0, 349, 0.9, 1e-12: as a person writes them, not std::to_string's 0.000000.
 std::string shortNumber(double v)
 {
-    std::ostringstream out;
-    out << std::setprecision(12) << v;
-    return out.str();
+    return nn::num::general(v, 12);
 }
 } // namespace
 
@@ -56,10 +56,9 @@ double Args::number(const std::string& name, double fallback, double lo, double 
 {
     if (!has(name)) return fallback;
     const std::string s = str(name);
-    char* end = nullptr;
-    const double v = std::strtod(s.c_str(), &end);
-    if (s.empty() || *end != '\0' || !std::isfinite(v))
-        throw nn::Error("option --" + name + " needs a number, got '" + s + "'");
+    const std::optional<double> parsed = nn::num::parseDouble(s);  // "0.5" in every locale
+    if (!parsed || !std::isfinite(*parsed)) throw nn::Error("option --" + name + " needs a number, got '" + s + "'");
+    const double v = *parsed;
     if (v < lo || v > hi)
         throw nn::Error("option --" + name + " must be between " + shortNumber(lo) + " and " + shortNumber(hi)
                         + ", got " + s);

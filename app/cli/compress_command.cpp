@@ -22,6 +22,7 @@
 #include "engine/compress/pipeline_record.h"
 #include "engine/core/error.h"
 #include "engine/io/model_file.h"
+#include "engine/store/run_store.h"
 #include "engine/train/trainer.h"
 
 namespace cli {
@@ -168,8 +169,17 @@ int compress(const std::vector<std::string>& argv)
     config.seed = uint64_t(args.integer("seed", defaultSeed, 0, 2147483647));
     const float retrainLr = float(args.number("retrain-lr", config.lr, 1e-12, 1e6));
 
-    const nn::data::SourceOptions source = dataSourceOptions(args, config.seed);
+    if (args.has("out")) nn::io::checkModelFileWritable(args.str("out"));  // before any work
+    if (args.has("store")) {  // the history too: not after --epochs-pretrain has trained
+        const nn::store::RunStore check(args.str("store"));
+        if (check.readOnly())
+            throw nn::Error("run history '" + args.str("store") + "' is read-only (" + check.readOnlyReason() +
+                            "): its runs can be viewed, not recorded; choose another --store");
+    }
+    nn::data::SourceOptions source = dataSourceOptions(args, config.seed);
+    if (loaded) source.csv.classes = loaded->extras.classNames;  // a CSV's labels by the model's class names
     const nn::data::Split data = nn::data::loadSource(dataName, source);
+    printDataNotices("compress", data);
     std::optional<nn::Model> specModel;
     if (isSpec) specModel.emplace(nn::ModelSpec::fromFile(modelPath), data.train.sampleShape, data.train.numClasses);
     nn::Model& model = isSpec ? *specModel : loaded->model;

@@ -1,5 +1,9 @@
 #include "app/cli/data_options.h"
 
+#include <iostream>
+
+#include "engine/core/utf8.h"
+
 namespace cli {
 
 nn::data::SourceOptions dataSourceOptions(const Args& args, uint64_t seed)
@@ -18,6 +22,21 @@ nn::data::SourceOptions dataSourceOptions(const Args& args, uint64_t seed)
     source.limit = size_t(args.integer("limit", 0, 0, 100000000));
     source.csv.labelColumn = args.str("label");
     return source;
+}
+
+void printDataNotices(const std::string& command, const nn::data::Split& data)
+{
+    for (const std::string& n : data.train.notices) std::cerr << "nnstudio-cli " << command << ": note: " << n << '\n';
+}
+
+std::string utf8Option(const std::string& command, const Args& args, const std::string& name)
+{
+    bool converted = false;
+    std::string v = nn::utf8::decode(args.str(name), &converted);
+    if (converted)
+        std::cerr << "nnstudio-cli " << command << ": note: --" << name
+                  << " is not UTF-8; it was read as Latin-1 and converted to '" << v << "'\n";
+    return v;
 }
 
 } // namespace cli

@@ -10,6 +10,7 @@
 #include "engine/backend/kernel.h"
 #include "engine/compress/distill.h"
 #include "engine/core/error.h"
+#include "engine/core/numbers.h"
 #include "engine/io/model_file.h"
 
 namespace cli {
@@ -74,13 +75,17 @@ int distill(const std::vector<std::string>& argv)
     tc.seed = uint64_t(args.integer("seed", teacherSeed, 0, 2147483647));
     nn::cpu::setThreads(args.integer("threads", 1, 0, 1024));
 
-    const nn::data::Split data = nn::data::loadSource(dataName, dataSourceOptions(args, tc.seed));
+    if (args.has("out")) nn::io::checkModelFileWritable(args.str("out"));  // before training
+    nn::data::SourceOptions source = dataSourceOptions(args, tc.seed);
+    source.csv.classes = teacher.extras.classNames;  // a CSV's labels as the teacher names its outputs
+    const nn::data::Split data = nn::data::loadSource(dataName, source);
+    printDataNotices("distill", data);
     nn::Model student(studentSpec, data.train.sampleShape, data.train.numClasses);
     if (json)
         emit({{"event", "start"}, {"teacher", teacher.model.spec().name},
               {"teacher_parameters", teacher.model.parameterCount()}, {"student", studentSpec.name},
-              {"student_parameters", student.parameterCount()}, {"temperature", config.temperature},
-              {"alpha", config.alpha}, {"train_samples", data.train.size()}, {"test_samples", data.test.size()}});
+              {"student_parameters", student.parameterCount()}, {"temperature", nn::num::asTyped(config.temperature)},
+              {"alpha", nn::num::asTyped(config.alpha)}, {"train_samples", data.train.size()}, {"test_samples", data.test.size()}});
     else
         std::cout << "distilling '" << teacher.model.spec().name << "' (" << teacher.model.parameterCount()
                   << " parameters) into '" << studentSpec.name << "' (" << student.parameterCount()
@@ -103,8 +108,8 @@ int distill(const std::vector<std::string>& argv)
                           {"status", nn::statusName(r.status)},
                           {"epochs", r.epochs},
                           {"steps", r.steps},
-                          {"temperature", config.temperature},
-                          {"alpha", config.alpha},
+                          {"temperature", nn::num::asTyped(config.temperature)},
+                          {"alpha", nn::num::asTyped(config.alpha)},
                           {"train_loss", num(r.last.trainLoss)},
                           {"val_accuracy", num(r.last.valAccuracy)},
                           {"test_loss", num(r.testLoss)},
@@ -121,8 +126,8 @@ int distill(const std::vector<std::string>& argv)
                            {"seed", tc.seed},
                            {"epochs", r.epochs},
                            {"distilled_from", teacherPath},
-                           {"temperature", config.temperature},
-                           {"alpha", config.alpha},
+                           {"temperature", nn::num::asTyped(config.temperature)},
+                           {"alpha", nn::num::asTyped(config.alpha)},
                            {"test_accuracy", num(r.testAccuracy)}};
         nn::io::saveModelFile(args.str("out"), student, extras);
         final["model_file"] = args.str("out");

@@ -57,7 +57,11 @@ int eval(const std::vector<std::string>& argv)
     const uint64_t seed = uint64_t(args.integer("seed", trainedSeed, 0, 2147483647));
     nn::data::SourceOptions source = dataSourceOptions(args, seed);
     if (split == "all") source.validationFraction = source.testFraction = 0.0;
+    // A CSV's labels are the model's classes by name, not renumbered in the order
+    // this file lists them ("dog" first must still be the model's "dog").
+    source.csv.classes = loaded.extras.classNames;
     const nn::data::Split data = nn::data::loadSource(dataName, source);
+    printDataNotices("eval", data);
     nn::data::Dataset all;
     const nn::data::Dataset* d = &data.test;
     if (split == "validation") d = &data.validation;

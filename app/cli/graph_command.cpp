@@ -7,6 +7,7 @@
 #include <cstring>
 #include <iomanip>
 #include <iostream>
+#include <optional>
 #include <set>
 #include <sstream>
 
@@ -14,6 +15,7 @@
 #include "app/cli/commands.h"
 #include "app/cli/data_options.h"
 #include "app/cli/json_out.h"
+#include "engine/core/numbers.h"
 #include "engine/graph/expression.h"
 #include "engine/graph/numeric_check.h"
 #include "engine/nn/model.h"
@@ -45,9 +47,9 @@ std::map<std::string, nn::Tensor> parseSet(const std::string& text)
         if (eq == std::string::npos || eq == 0)
             throw nn::Error("--set: '" + item + "' is not name=value (e.g. --set w0=2,x0=-1)");
         const std::string name = item.substr(0, eq), value = item.substr(eq + 1);
-        char* end = nullptr;
-        const double v = std::strtod(value.c_str(), &end);
-        if (value.empty() || *end != '\0' || !std::isfinite(v))
+        const std::optional<double> parsed = nn::num::parseDouble(value);  // "0.5" in every locale
+        const double v = parsed ? *parsed : 0.0;
+        if (!parsed || !std::isfinite(v))
             throw nn::Error("--set: the value of '" + name + "' is '" + value + "', not a number");
         values[name] = nn::Tensor::scalar(float(v));
     }

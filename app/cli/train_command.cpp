@@ -10,6 +10,8 @@
 #include "app/cli/train_store.h"
 #include "engine/backend/kernel.h"
 #include "engine/core/error.h"
+#include "engine/core/numbers.h"
+#include "engine/core/utf8.h"
 #include "engine/io/model_file.h"
 #include "engine/perf/profiler.h"
 #include "engine/train/training_worker.h"
@@ -39,7 +41,7 @@ nlohmann::json epochJson(const nn::EpochMetrics& m)
 {
     return {{"event", "epoch"},        {"epoch", m.epoch},           {"train_loss", num(m.trainLoss)},
             {"train_accuracy", num(m.trainAccuracy)}, {"val_loss", num(m.valLoss)},
-            {"val_accuracy", num(m.valAccuracy)},     {"lr", m.lr}, {"steps", m.steps}, {"seconds", m.seconds}};
+            {"val_accuracy", num(m.valAccuracy)},     {"lr", nn::num::asTyped(m.lr)}, {"steps", m.steps}, {"seconds", m.seconds}};
 }
 
 void printProfile(const nn::perf::Profiler& p, bool json)
@@ -106,6 +108,9 @@ int train(const std::vector<std::string>& argv)
     config.seed = uint64_t(args.integer("seed", 1, 0, 2147483647));
     nn::cpu::setThreads(args.integer("threads", 1, 0, 1024));
 
+    // Before any training: a typo in --out must not cost the run.
+    if (args.has("out")) nn::io::checkModelFileWritable(args.str("out"));
+
     nn::data::SourceOptions source = dataSourceOptions(args, config.seed);
     auto branch = loadBranch(args);  // --branch-from: the parent run's model, data and settings
     if (branch) applyBranch(args, *branch, config, source);
@@ -113,6 +118,10 @@ int train(const std::vector<std::string>& argv)
 
     const nn::ModelSpec spec = branch ? branchSpec(*branch) : nn::ModelSpec::fromFile(args.required("model"));
     const nn::data::Split data = nn::data::loadSource(dataName, source);
+    printDataNotices("train", data);
+    if (config.patience > 0 && data.validation.size() == 0)
+        throw nn::Error("--patience " + std::to_string(config.patience) + " stops on the validation loss, but the " +
+                        "validation set is empty (--val-fraction 0): give a validation fraction, or drop --patience");
     nn::Model model(spec, data.train.sampleShape, data.train.numClasses);
 
     if (json)
@@ -169,7 +178,7 @@ int train(const std::vector<std::string>& argv)
         extras.classNames = data.train.classNames;
         extras.optimizerKind = config.optimizer.kind;  // so training can resume where it stopped
         extras.optimizerState = trained->checkpoint().optimizer;
-        extras.metadata = {{"data", args.str("data")}, {"seed", config.seed}, {"epochs", result.epochs},
+        extras.metadata = {{"data", nn::utf8::decode(args.str("data"))}, {"seed", config.seed}, {"epochs", result.epochs},
                            {"status", nn::statusName(result.status)}, {"test_accuracy", num(result.testAccuracy)}};
         nn::io::saveModelFile(args.str("out"), model, extras);
         final["model_file"] = args.str("out");

@@ -1,5 +1,7 @@
 #include "app/cli/train_store.h"
 
+#include "app/cli/data_options.h"
+
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
@@ -133,7 +135,7 @@ std::unique_ptr<Recording> Recording::start(const Args& args, const nn::ModelSpe
     } else {
         run.name = spec.name + " on " + std::filesystem::path(dataName).filename().string();
     }
-    if (args.has("run-name")) run.name = args.str("run-name");
+    if (args.has("run-name")) run.name = utf8Option("train", args, "run-name");
     if (run.name.empty()) throw nn::Error("--run-name cannot be empty");
 
     auto r = std::unique_ptr<Recording>(new Recording);

@@ -331,6 +331,14 @@ void MainWindow::connectSession()
         if (r.status == nn::TrainStatus::Diverged) showError(QString::fromStdString(r.message));
     });
     connect(session_, &TrainingSession::errorOccurred, this, &MainWindow::showError);
+    // The loader's notes (a CSV read as Latin-1, a first row taken as the header by its label).
+    connect(session_, &TrainingSession::dataChanged, this, [this] {
+        const auto data = session_->sharedData();
+        if (!data || data->train.notices.empty()) return;
+        QStringList notes;
+        for (const std::string& n : data->train.notices) notes << QString::fromStdString(n);
+        statusBar()->showMessage(notes.join(QStringLiteral("  ·  ")), 15000);
+    });
 }
 
 void MainWindow::startBranch(const views::HistoryDock::BranchRequest& b)

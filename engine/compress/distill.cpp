@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "engine/core/error.h"
+#include "engine/core/numbers.h"
 #include "engine/io/inference.h"
 
 namespace nn::compress {
@@ -23,9 +24,9 @@ OpAttrs scalarAttr(float s)
 void checkSettings(float temperature, float alpha)
 {
     if (!(temperature > 0.0f) || !std::isfinite(temperature))
-        throw Error("distillation temperature must be a positive number, got " + std::to_string(temperature));
+        throw Error("distillation temperature must be a positive number, got " + num::shortest(temperature));
     if (!(alpha >= 0.0f && alpha <= 1.0f))
-        throw Error("distillation alpha (weight of the soft targets) must be in [0, 1], got " + std::to_string(alpha));
+        throw Error("distillation alpha (weight of the soft targets) must be in [0, 1], got " + num::shortest(alpha));
 }
 
 } // namespace

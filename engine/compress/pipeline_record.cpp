@@ -1,5 +1,6 @@
 #include "engine/compress/pipeline_record.h"
 
+#include "engine/core/numbers.h"
 #include <cmath>
 #include <cstdio>
 
@@ -8,12 +9,8 @@ namespace nn::compress {
 namespace {
 
 // A float as typed (0.003, not 0.0030000000260770321), as hyperparametersJson writes them.
-double asTyped(float v)
-{
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%.7g", double(v));
-    return std::strtod(buf, nullptr);
-}
+// (%.7g did not always read back as the same float.)
+double asTyped(float v) { return num::asTyped(v); }
 
 } // namespace
 

@@ -1,11 +1,13 @@
 // The pipeline string: one table of stage kinds (what each takes, how its value is
 // checked, its help line), the parser and --help built from it.
 #include <cmath>
+#include <optional>
 #include <sstream>
 #include <stdexcept>
 
 #include "engine/compress/pipeline.h"
 #include "engine/core/error.h"
+#include "engine/core/numbers.h"
 
 namespace nn::compress {
 
@@ -112,13 +114,10 @@ std::vector<StageSpec> parsePipeline(const std::string& text)
             if (colon != std::string::npos) fail(item, s.kind + " takes no value");
         } else {
             if (arg.empty()) fail(item, "needs a value (" + std::string(kind->usage) + ")");
-            try {
-                size_t used = 0;
-                v = std::stod(arg, &used);
-                if (used != arg.size()) throw std::invalid_argument(arg);
-            } catch (const std::exception&) {
-                fail(item, "'" + arg + "' is not a number");
-            }
+            // Not std::stod: under a German locale it stops at the '.' of "0.9".
+            const std::optional<double> parsed = num::parseDouble(arg);
+            if (!parsed) fail(item, "'" + arg + "' is not a number");
+            v = *parsed;
         }
         switch (kind->value) {
         case Value::Fraction:

@@ -23,6 +23,7 @@ Dataset Dataset::subset(const std::vector<size_t>& indices) const
     out.sampleShape = sampleShape;
     out.numClasses = numClasses;
     out.classNames = classNames;
+    out.notices = notices;
 
     const size_t fc = featureCount();
     out.features.resize(indices.size() * fc);

@@ -16,6 +16,10 @@ struct Dataset {
     std::vector<int32_t> labels;       // class index per sample, in [0, numClasses)
     int numClasses = 0;
     std::vector<std::string> classNames;  // numClasses entries
+    // What the loader decided that the user should know (a file read as Latin-1,
+    // a first row taken as a header by its label); the CLI prints them, the GUI
+    // shows them. Kept by subset() and splits.
+    std::vector<std::string> notices;
 
     size_t size() const { return labels.size(); }
     size_t featureCount() const;  // product of sampleShape
@@ -59,10 +63,18 @@ FashionMnist loadFashionMnist(const std::string& dir = kFashionMnistDir, size_t 
 struct CsvOptions {
     std::string labelColumn;  // a header name, or a 0-based index as text; empty = last column
     char delimiter = ',';
+    // A trained model's class names (eval, compress, distill on a CSV): every label
+    // is looked up by name, so "dog" is the class the model calls "dog" whatever
+    // order the file lists them in; a label the model does not know is refused,
+    // naming it, the file and the known classes. Empty: the classes come from the file.
+    std::vector<std::string> classes;
 };
 // Numeric features; the label column may be numeric or text (text labels are
 // mapped to classes in order of first appearance; numeric labels must be
-// non-negative integers). A header row is detected when the first row is not numeric.
+// non-negative integers), unless `classes` is given. The first row is a header
+// when a feature field is not a number, when it holds the --label name, or when
+// its label cannot be a label of the rest (see csv.cpp). Text that is not UTF-8 is
+// read as Latin-1 and converted, with a notice.
 Dataset loadCsv(const std::string& path, const CsvOptions& options = {});
 
 // --- Splits and lookup by name -------------------------------------------------

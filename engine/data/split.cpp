@@ -2,6 +2,7 @@
 #include "engine/data/dataset.h"
 
 #include "engine/core/error.h"
+#include "engine/core/numbers.h"
 #include "engine/core/random.h"
 
 #include <cmath>
@@ -14,9 +15,7 @@ namespace {
 
 std::string num(double v)  // 0.15, not std::to_string's 0.150000
 {
-    std::ostringstream ss;
-    ss << v;
-    return ss.str();
+    return num::general(v, 6);  // the "C" locale's decimal point in every locale
 }
 
 } // namespace
@@ -40,6 +39,21 @@ Split splitDataset(const Dataset& all, double validationFraction, double testFra
         throw Error("data set '" + all.name + "' has only " + std::to_string(n) + " samples: too few to keep " +
                     std::to_string(nVal) + " for validation and " + std::to_string(nTest) +
                     " for test and still train on some; use more samples or smaller fractions");
+
+    // A fraction asked for but rounded to no sample (a CSV of 2 or 3 rows) would
+    // train with an empty validation or test set: metrics NaN, early stopping
+    // silently off. Refuse, saying what the fractions give and how to choose.
+    const auto tooFew = [&](const char* what, double f, size_t got, const char* flag) {
+        if (f <= 0 || got > 0) return;
+        throw Error("data set '" + all.name + "' has only " + std::to_string(n) + " samples: the " + what +
+                    " fraction " + num(f) + " keeps none of them for " + what + " (it needs at least " +
+                    std::to_string(size_t(std::ceil(0.5 / f))) + " samples); use more samples, or set the " + what + " fraction to 0 (" + flag +
+                    " 0) to train without a " + what + " set" +
+                    (std::string(what) == "validation" ? " (then early stopping is off and validation metrics are empty)"
+                                                       : " (then no test metrics are reported)"));
+    };
+    tooFew("validation", validationFraction, nVal, "--val-fraction");
+    tooFew("test", testFraction, nTest, "--test-fraction");
 
     // The shuffle depends only on (n, seed): the same seed splits the same way.
     std::vector<size_t> order(n);

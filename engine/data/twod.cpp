@@ -8,6 +8,7 @@
 #include "engine/data/dataset.h"
 
 #include "engine/core/error.h"
+#include "engine/core/numbers.h"
 #include "engine/core/random.h"
 
 #include <cmath>
@@ -22,9 +23,7 @@ constexpr double kPi = 3.14159265358979323846;
 
 std::string num(double v)  // 0.1, not std::to_string's 0.100000
 {
-    std::ostringstream ss;
-    ss << v;
-    return ss.str();
+    return num::general(v, 6);  // the "C" locale's decimal point in every locale
 }
 
 void checkParams(const char* set, const TwoDParams& p, int classes)

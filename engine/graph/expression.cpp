@@ -1,5 +1,7 @@
 #include "engine/graph/expression.h"
 
+#include "engine/core/numbers.h"
+
 #include <cctype>
 #include <cmath>
 #include <optional>
@@ -37,10 +39,12 @@ std::vector<Token> tokenize(const std::string& s, const std::string& formula)
         if (std::isspace(static_cast<unsigned char>(c))) {
             ++i;
         } else if (std::isdigit(static_cast<unsigned char>(c)) || (c == '.' && i + 1 < s.size() && std::isdigit(static_cast<unsigned char>(s[i + 1])))) {
-            size_t used = 0;
-            const double v = std::stod(s.substr(i), &used);
-            out.push_back({Token::Number, s.substr(i, used), v, column});
-            i += used;
+            // from_chars, not std::stod: "0.5" must read the same under a German locale.
+            const num::Prefix n = num::parsePrefix(std::string_view(s).substr(i));
+            if (n.outOfRange)
+                fail(formula, column, "the number '" + s.substr(i, n.used) + "' is too large for a double");
+            out.push_back({Token::Number, s.substr(i, n.used), n.value, column});
+            i += n.used;
         } else if (std::isalpha(static_cast<unsigned char>(c)) || c == '_') {
             size_t j = i;
             while (j < s.size() && (std::isalnum(static_cast<unsigned char>(s[j])) || s[j] == '_')) ++j;

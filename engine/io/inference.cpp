@@ -3,12 +3,14 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <optional>
 
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
 
 #include "engine/core/error.h"
+#include "engine/core/numbers.h"
 #include "engine/data/csv_reader.h"  // the engine's one CSV tokenizer (quoting, CRLF, BOM)
 
 namespace nn::io {
@@ -45,10 +47,10 @@ InputRows readInputCsv(const std::string& path, size_t features, const std::stri
     ss << f.rdbuf();
     const auto records = data::csv::parse(ss.str(), ',', path);
     auto parseNumber = [](const std::string& s, float& v) {
-        if (s.empty()) return false;
-        char* end = nullptr;
-        v = std::strtof(s.c_str(), &end);
-        return *end == '\0' && std::isfinite(v);
+        const std::optional<double> d = num::parseDouble(s);  // not strtof: the locale's decimal point
+        if (!d) return false;
+        v = float(*d);
+        return std::isfinite(v);
     };
     InputRows in;
     if (records.empty()) throw Error(path + ": the file has no rows");

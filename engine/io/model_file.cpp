@@ -3,6 +3,7 @@
 #include <bit>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <map>
@@ -11,6 +12,7 @@
 #include <zlib.h>
 
 #include "engine/core/error.h"
+#include "engine/nn/layer_cost.h"
 
 namespace nn::io {
 
@@ -58,12 +60,64 @@ std::string hex(uint32_t v)
 
 std::string shapeText(const std::vector<int64_t>& s) { return Shape(s).str(); }
 
+// The floats the model a spec builds holds (parameters and batch norm buffers),
+// from the layers' shape rules (layerCost) without allocating any; -1 when it
+// cannot tell (layers out of order, shapes that do not fit: building the model
+// then reports those). Lets a crafted header that asks for a huge model be
+// refused against the file's real size instead of allocating it first.
+double floatsNeeded(const ModelSpec& spec, const std::vector<int64_t>& inputShape, int classes)
+{
+    std::map<std::string, std::vector<int64_t>> shapes {{"input", inputShape}};
+    std::string previous = "input";
+    double total = 0;
+    try {
+        for (const LayerSpec& layer : spec.layers) {
+            std::vector<std::vector<int64_t>> in;
+            for (const std::string& id : layer.inputs.empty() ? std::vector<std::string> {previous} : layer.inputs) {
+                auto it = shapes.find(id);
+                if (it == shapes.end()) return -1;
+                in.push_back(it->second);
+            }
+            LayerSpec l = layer;
+            if (l.unitsAuto) l.units = spec.loss == "log_loss" ? 1 : classes;
+            const LayerCost c = layerCost(l, in);
+            total += double(c.params);
+            if (l.type == "batchnorm" && !in.empty() && !in[0].empty()) total += 2.0 * double(in[0][0]);
+            shapes[l.id] = c.outShape;
+            previous = l.id;
+        }
+    } catch (const std::exception&) {
+        return -1;
+    }
+    return total;
+}
+
 struct Fail {
     const std::string& path;
     [[noreturn]] void operator()(const std::string& msg) const { throw Error(path + ": " + msg); }
 };
 
 } // namespace
+
+void checkModelFileWritable(const std::string& path)
+{
+    if (path.empty()) throw Error("no model file given (an empty path)");
+    std::error_code ec;
+    if (std::filesystem::is_directory(path, ec))
+        throw Error(path + ": is a folder; give a file name for the model, e.g. '"
+                    + (std::filesystem::path(path) / "model.nnm").string() + "'");
+    const std::filesystem::path parent = std::filesystem::path(path).parent_path();
+    if (!parent.empty() && !std::filesystem::is_directory(parent, ec))
+        throw Error(path + ": cannot write the model file: the folder '" + parent.string() + "' does not exist");
+    // Try what saveModelFile will do: create the temporary beside the target.
+    const std::string tmp = path + ".tmp";
+    const bool existed = std::filesystem::exists(tmp, ec);
+    {
+        std::ofstream f(tmp, std::ios::binary | std::ios::app);
+        if (!f) throw Error(path + ": cannot write the model file here (is the folder writable?)");
+    }
+    if (!existed) std::remove(tmp.c_str());
+}
 
 void saveModelFile(const std::string& path, const Model& model, const ModelFileExtras& extras)
 {
@@ -93,7 +147,8 @@ void saveModelFile(const std::string& path, const Model& model, const ModelFileE
             add("optimizer." + std::to_string(i), "optimizer", extras.optimizerState[i]);
     }
     header["tensors"] = table;
-    const std::string headerText = header.dump();
+    // Never invalid UTF-8 (class names are converted when read; this is the last guard).
+    const std::string headerText = header.dump(-1, ' ', false, json::error_handler_t::replace);
 
     std::string bytes(kModelFileSignature, sizeof kModelFileSignature);
     put<uint32_t>(bytes, kModelFormatVersion);
@@ -183,6 +238,20 @@ LoadedModel loadModelFile(const std::string& path)
         fail(std::string("corrupt model file: bad 'input_shape' or 'classes': ") + e.what());
     }
     ModelSpec spec = ModelSpec::fromJson(header["spec"], path);
+    // Before building (which allocates every parameter): the data section must
+    // hold the model the spec asks for. A crafted 20-million-unit header took
+    // 1.5 GB and 5 s before the tensor checks refused it.
+    for (int64_t d : inputShape)
+        if (d <= 0 || d > (int64_t(1) << 31)) fail("corrupt model file: 'input_shape' has a dimension " + std::to_string(d));
+    if (classes < 0 || classes > (1 << 24)) fail("corrupt model file: 'classes' reads " + std::to_string(classes));
+    // A small model is built anyway: the tensor checks below then name the
+    // tensor and both shapes, a better message than a byte count.
+    constexpr double kCheapBytes = 64.0 * 1024 * 1024;
+    const double needed = floatsNeeded(spec, inputShape, classes);
+    if (needed * double(sizeof(float)) > double(dataLen) && needed * double(sizeof(float)) > kCheapBytes)
+        fail("corrupt model file: the model '" + spec.name + "' has " + std::to_string(int64_t(needed)) +
+             " parameter values (" + std::to_string(int64_t(needed) * int64_t(sizeof(float))) +
+             " bytes) but the file's data section holds " + std::to_string(dataLen) + " bytes");
     // Resolving the spec again checks it against the shapes it was trained with.
     Model model(std::move(spec), inputShape, classes);
 
@@ -199,7 +268,19 @@ LoadedModel loadModelFile(const std::string& path)
         if (!o.is_object() || !o.contains("kind") || !o["kind"].is_string())
             fail("corrupt model file: the 'optimizer' entry has no kind");
         loaded.extras.optimizerKind = o["kind"].get<std::string>();
-        optimizerTensors = o.value("tensors", size_t(0));
+        // The count goes to resize(): it must match the optimizer entries the
+        // tensor table really has, not whatever the header says.
+        const json count = o.value("tensors", json(0));
+        size_t listed = 0;
+        if (header["tensors"].is_array())
+            for (const json& t : header["tensors"])
+                if (t.is_object() && t.value("role", "") == "optimizer") ++listed;
+        if (!count.is_number_unsigned() && !(count.is_number_integer() && count.get<int64_t>() == 0))
+            fail("corrupt model file: the optimizer's tensor count is not a whole number");
+        optimizerTensors = count.get<size_t>();
+        if (optimizerTensors != listed)
+            fail("corrupt model file: the optimizer entry says " + std::to_string(optimizerTensors) +
+                 " tensors, the tensor table lists " + std::to_string(listed));
         loaded.extras.optimizerState.resize(optimizerTensors);
     }
     if (!header["tensors"].is_array()) fail("corrupt model file: 'tensors' is not a list");

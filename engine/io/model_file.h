@@ -39,6 +39,11 @@ struct ModelFileExtras {
     nlohmann::json metadata = nlohmann::json::object();  // data set, epochs, accuracy, ...
 };
 
+// Throws nn::Error unless a model file can be written at `path` (its folder
+// exists and is writable, it is not a folder): called before training, so an
+// hour of training is not lost to a typo in --out. Leaves nothing behind.
+void checkModelFileWritable(const std::string& path);
+
 // Throws nn::Error when the file cannot be written.
 void saveModelFile(const std::string& path, const Model& model, const ModelFileExtras& extras = {});
 

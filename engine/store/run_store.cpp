@@ -17,6 +17,8 @@
 #include <sstream>
 
 #include "engine/core/error.h"
+#include "engine/core/numbers.h"
+#include "engine/core/utf8.h"
 #include "engine/store/schema.h"
 #include "engine/store/sqlite.h"
 
@@ -88,12 +90,18 @@ std::string damaged(const std::string& path, const std::string& why)
            + "' .recover`, or use another file";
 }
 
-std::string fmt(double v)
+// CSV cells: the shortest text that reads back as the same value (%.9g lost
+// digits of a double, and printf wrote "0,6931" under a German locale); a
+// missing value (NaN) is an empty cell.
+std::string fmt(double v) { return std::isfinite(v) ? num::shortest(v) : std::string(); }
+std::string fmt(float v) { return std::isfinite(v) ? num::shortest(v) : std::string(); }
+
+// Text columns and JSON as UTF-8 whatever the caller passed (a Latin-1 run name
+// made every later `runs list --json` fail): invalid bytes are read as Latin-1.
+std::string clean(const std::string& s) { return utf8::decode(s); }
+std::string dumpJson(const nlohmann::json& j)
 {
-    if (!std::isfinite(v)) return {};
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%.9g", v);
-    return buf;
+    return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 template <class T> void put(std::vector<unsigned char>& out, T v)
@@ -114,7 +122,7 @@ RunStore::RunStore(const std::string& path, OpenMode mode) : path_(path), mode_(
     if (path_.empty()) throw Error("no run history file given (an empty path)");
     validate();
     const int flags = mode_ == OpenMode::ReadOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
-    db_ = std::make_unique<sql::Db>(path_, flags);
+    db_ = std::make_unique<sql::Db>(path_, flags, immutable_);
     sqlite3_busy_timeout(db_->handle(), 10000);
     if (mode_ == OpenMode::ReadWrite) {
         db_->exec("PRAGMA journal_mode=WAL");
@@ -126,6 +134,7 @@ RunStore::RunStore(const std::string& path, OpenMode mode) : path_(path), mode_(
     if (mode_ == OpenMode::ReadOnly) {
         if (version < kSchemaVersion)
             throw Error("run history '" + path_ + "' has schema version " + std::to_string(version)
+                        + (readOnlyReason_.empty() ? std::string() : " and is read-only (" + readOnlyReason_ + ")")
                         + "; open it once for writing (e.g. nnstudio-cli train --store) to upgrade it to version "
                         + std::to_string(kSchemaVersion));
     } else if (version == 0) {
@@ -158,7 +167,27 @@ void RunStore::validate()
     }
     const uintmax_t size = fs::file_size(path_, ec);
     if (ec) throw Error("cannot read run history '" + path_ + "': " + ec.message());
-    if (size == 0) return;  // an empty file (mktemp) becomes a new history
+    // A history that cannot be written (read-only file, folder or mount) is still
+    // a history: open it read-only, so its runs can be viewed, and say so. (Root
+    // passes access() on a chmod'd file; a read-only mount stops root too: EROFS.)
+    const fs::path folder = fs::path(path_).parent_path().empty() ? fs::path(".") : fs::path(path_).parent_path();
+    const bool fileWritable = ::access(path_.c_str(), W_OK) == 0;
+    const int fileErrno = errno;
+    const bool folderWritable = ::access(folder.c_str(), W_OK) == 0;
+    const int folderErrno = errno;
+    if (mode_ == OpenMode::ReadWrite && (!fileWritable || !folderWritable)) {
+        mode_ = OpenMode::ReadOnly;
+        const int why = !fileWritable ? fileErrno : folderErrno;
+        readOnlyReason_ = why == EROFS ? std::string("it is on a read-only file system")
+                          : !fileWritable ? std::string("the file is not writable")
+                                          : "its folder '" + folder.string() + "' is not writable";
+    }
+    if (size == 0) {
+        if (mode_ == OpenMode::ReadOnly && !readOnlyReason_.empty())
+            throw Error("run history '" + path_ + "' is an empty file that cannot be written (" + readOnlyReason_
+                        + "); choose another file (--store FILE, or File > Open history...)");
+        return;  // an empty file (mktemp) becomes a new history
+    }
     // Look inside through a read-only SQLite connection: nothing is written (not
     // even the WAL switch) until the file is known to be ours. Only SQLite opens
     // the file: another descriptor closed in this process would drop the POSIX
@@ -167,26 +196,40 @@ void RunStore::validate()
     std::vector<std::string> tables;
     std::string check = "ok", failure;
     int code = 0;
-    try {
-        sql::Db probe(path_, SQLITE_OPEN_READONLY);
-        sqlite3_busy_timeout(probe.handle(), 10000);
+    // Without write access to the folder SQLite cannot create the -shm file a WAL
+    // database needs even for reading ("unable to open database file"): that is
+    // not damage; open the file as immutable instead (nobody can change it there).
+    for (int attempt = 0; attempt < 2; ++attempt) {
+        failure.clear();
+        code = 0;
+        tables.clear();
         try {
-            appId = probe.scalar("PRAGMA application_id");
-            version = probe.scalar("PRAGMA user_version");
-            sql::Stmt t(probe, "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%' ORDER BY name");
-            while (t.step()) tables.push_back(t.text(0));
-            if (appId == kApplicationId && version <= kSchemaVersion && mode_ == OpenMode::ReadWrite
-                && size <= kQuickCheckLimit) {
-                sql::Stmt q(probe, "PRAGMA quick_check(5)");
-                check.clear();
-                while (q.step()) check += (check.empty() ? "" : "; ") + q.text(0);
+            sql::Db probe(path_, SQLITE_OPEN_READONLY, immutable_);
+            sqlite3_busy_timeout(probe.handle(), 10000);
+            try {
+                appId = probe.scalar("PRAGMA application_id");
+                version = probe.scalar("PRAGMA user_version");
+                sql::Stmt t(probe, "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%' ORDER BY name");
+                while (t.step()) tables.push_back(t.text(0));
+                if (appId == kApplicationId && version <= kSchemaVersion && mode_ == OpenMode::ReadWrite
+                    && size <= kQuickCheckLimit) {
+                    sql::Stmt q(probe, "PRAGMA quick_check(5)");
+                    check.clear();
+                    while (q.step()) check += (check.empty() ? "" : "; ") + q.text(0);
+                }
+            } catch (const Error& e) {
+                code = probe.lastCode();
+                failure = e.what();
             }
         } catch (const Error& e) {
-            code = probe.lastCode();
             failure = e.what();
         }
-    } catch (const Error& e) {
-        failure = e.what();
+        const bool cannotOpen = code == SQLITE_CANTOPEN || code == SQLITE_READONLY || code == SQLITE_PERM;
+        if (failure.empty() || immutable_ || folderWritable || !cannotOpen) break;
+        immutable_ = true;
+        if (readOnlyReason_.empty())
+            readOnlyReason_ = folderErrno == EROFS ? std::string("it is on a read-only file system")
+                                                   : "its folder '" + folder.string() + "' is not writable";
     }
     if (!failure.empty()) {
         if (code == SQLITE_NOTADB) throw Error(notOurs(path_, "it is not an SQLite database"));
@@ -295,7 +338,7 @@ void RunStore::patchStatus(RunInfo& r) const
 
 int64_t RunStore::createRun(const NewRun& r)
 {
-    if (readOnly()) throw Error("run history '" + path_ + "' is open read-only");
+    requireWritable();
     sql::Transaction tx(*db_);
     if (r.parentId) {
         sql::Stmt p(*db_, "SELECT 1 FROM runs WHERE id = ?1");
@@ -308,47 +351,60 @@ int64_t RunStore::createRun(const NewRun& r)
     const std::string model = r.spec.is_object() && r.spec.contains("name") && r.spec["name"].is_string()
                                   ? r.spec["name"].get<std::string>()
                                   : std::string();
-    s.bind(1, r.name).bind(2, now()).bind(3, model).bind(4, r.spec.dump()).bind(5, r.hyper.dump());
-    s.bind(6, r.dataset).bind(7, r.datasetParams.dump()).bind(8, int64_t(r.seed)).bind(9, r.device);
+    s.bind(1, clean(r.name)).bind(2, now()).bind(3, clean(model)).bind(4, dumpJson(r.spec)).bind(5, dumpJson(r.hyper));
+    s.bind(6, clean(r.dataset)).bind(7, dumpJson(r.datasetParams)).bind(8, int64_t(r.seed)).bind(9, clean(r.device));
     if (r.parentId) {
         s.bind(10, r.parentId).bind(11, r.parentStep);
     } else {
         s.bindNull(10).bindNull(11);
     }
-    s.bind(12, r.notes).bind(13, processToken());
+    s.bind(12, clean(r.notes)).bind(13, processToken());
     s.run();
     const int64_t id = db_->lastInsertId();
     tx.commit();
     return id;
 }
 
+void RunStore::requireWritable() const
+{
+    if (!readOnly()) return;
+    if (readOnlyReason_.empty()) throw Error("run history '" + path_ + "' is open read-only");
+    throw Error("run history '" + path_ + "' is read-only (" + readOnlyReason_
+                + "): its runs can be viewed, not recorded; record into another file (--store FILE, or File > "
+                  "Open history...)");
+}
+
 void RunStore::finishRun(int64_t id, const std::string& status, const std::string& message, double seconds)
 {
+    requireWritable();
     if (!knownStatus(status) || status == "running")
         throw Error("'" + status + "' is not a final run status (completed, early_stopped, cancelled, diverged, interrupted)");
     sql::Transaction tx(*db_);
     sql::Stmt s(*db_, "UPDATE runs SET status = ?2, message = ?3, ended = ?4, owner = '', "
                       "seconds = CASE WHEN ?5 IS NULL THEN seconds ELSE ?5 END WHERE id = ?1");
-    s.bind(1, id).bind(2, status).bind(3, message).bind(4, now()).bind(5, seconds >= 0 ? seconds : kNaN).run();
+    s.bind(1, id).bind(2, status).bind(3, clean(message)).bind(4, now()).bind(5, seconds >= 0 ? seconds : kNaN).run();
     tx.commit();
 }
 
 void RunStore::setNotes(int64_t id, const std::string& notes)
 {
+    requireWritable();
     sql::Transaction tx(*db_);
-    sql::Stmt(*db_, "UPDATE runs SET notes = ?2 WHERE id = ?1").bind(1, id).bind(2, notes).run();
+    sql::Stmt(*db_, "UPDATE runs SET notes = ?2 WHERE id = ?1").bind(1, id).bind(2, clean(notes)).run();
     tx.commit();
 }
 
 void RunStore::rename(int64_t id, const std::string& name)
 {
+    requireWritable();
     sql::Transaction tx(*db_);
-    sql::Stmt(*db_, "UPDATE runs SET name = ?2 WHERE id = ?1").bind(1, id).bind(2, name).run();
+    sql::Stmt(*db_, "UPDATE runs SET name = ?2 WHERE id = ?1").bind(1, id).bind(2, clean(name)).run();
     tx.commit();
 }
 
 void RunStore::deleteRun(int64_t id)
 {
+    requireWritable();
     sql::Transaction tx(*db_);
     sql::Stmt(*db_, "DELETE FROM runs WHERE id = ?1").bind(1, id).run();
     tx.commit();
@@ -358,6 +414,7 @@ void RunStore::addMetrics(int64_t id, const std::vector<StepMetrics>& steps, con
                           double seconds)
 {
     if (steps.empty() && epochs.empty()) return;
+    requireWritable();
     sql::Transaction tx(*db_);
     int64_t lastStep = 0;
     int lastEpoch = 0;
@@ -408,6 +465,7 @@ void RunStore::addMetrics(int64_t id, const std::vector<StepMetrics>& steps, con
 
 void RunStore::addSnapshot(int64_t id, const TrainerCheckpoint& c)
 {
+    requireWritable();
     const auto bytes = encodeCheckpoint(c);
     sql::Transaction tx(*db_);
     sql::Stmt s(*db_, "INSERT OR REPLACE INTO snapshots(run_id, step, epoch, has_optimizer, data) VALUES(?1, ?2, ?3, ?4, ?5)");
@@ -418,6 +476,7 @@ void RunStore::addSnapshot(int64_t id, const TrainerCheckpoint& c)
 
 void RunStore::addTimings(int64_t id, const std::vector<Timing>& timings)
 {
+    requireWritable();
     sql::Transaction tx(*db_);
     sql::Stmt s(*db_, "INSERT OR REPLACE INTO timings(run_id, name, seconds, calls, flops, bytes) VALUES(?1, ?2, ?3, ?4, ?5, ?6)");
     for (const auto& t : timings)
@@ -436,15 +495,16 @@ RunInfo summary(const sql::Stmt& s)
 {
     RunInfo r;
     r.id = s.integer(0);
-    r.name = s.text(1);
+    // clean(): a store written before text was checked may hold invalid UTF-8.
+    r.name = clean(s.text(1));
     r.created = s.real(2);
     r.ended = s.isNull(3) ? 0 : s.real(3);
-    r.modelName = s.text(4);
-    r.dataset = s.text(5);
-    r.device = s.text(6);
+    r.modelName = clean(s.text(4));
+    r.dataset = clean(s.text(5));
+    r.device = clean(s.text(6));
     r.status = s.text(7);
-    r.message = s.text(8);
-    r.notes = s.text(9);
+    r.message = clean(s.text(8));
+    r.notes = clean(s.text(9));
     r.seed = uint64_t(s.integer(10));
     r.parentId = s.isNull(11) ? 0 : s.integer(11);
     r.parentStep = s.isNull(12) ? -1 : s.integer(12);
@@ -458,7 +518,7 @@ RunInfo summary(const sql::Stmt& s)
 
 nlohmann::json parseJson(const std::string& text)
 {
-    auto j = nlohmann::json::parse(text, nullptr, false);
+    auto j = nlohmann::json::parse(utf8::decode(text), nullptr, false);
     return j.is_discarded() ? nlohmann::json::object() : j;
 }
 } // namespace
@@ -571,7 +631,7 @@ std::vector<Timing> RunStore::timings(int64_t id) const
     std::vector<Timing> out;
     sql::Stmt s(*db_, "SELECT name, seconds, calls, flops, bytes FROM timings WHERE run_id = ?1 ORDER BY name");
     s.bind(1, id);
-    while (s.step()) out.push_back({s.text(0), s.real(1), s.integer(2), s.real(3), s.real(4)});
+    while (s.step()) out.push_back({clean(s.text(0)), s.real(1), s.integer(2), s.real(3), s.real(4)});
     return out;
 }
 
@@ -691,11 +751,10 @@ std::string stepsCsv(const std::vector<StepMetrics>& steps)
 
 nlohmann::json hyperparametersJson(const TrainConfig& c)
 {
-    auto tidy = [](float v) {  // the shortest decimal that reads back as the same float
-        char buf[32];
-        std::snprintf(buf, sizeof buf, "%.7g", double(v));
-        return std::strtod(buf, nullptr);
-    };
+    // The shortest decimal that reads back as the same float (%.7g stored
+    // --lr 0.123456789 as 0.1234568, a different float: a branch trained at
+    // another rate).
+    auto tidy = [](float v) { return num::asTyped(v); };
     return {{"epochs", c.epochs},
             {"batch", c.batch},
             {"lr", tidy(c.lr)},

@@ -103,6 +103,9 @@ public:
     // ReadWrite creates the file when missing (and its folder), migrates an older
     // schema and marks dead writers' runs interrupted. ReadOnly needs the file to
     // exist and writes nothing. Throws nn::Error (file named, fix given) otherwise.
+    // A history that cannot be written (a read-only file, folder or mount) opens
+    // read-only even when ReadWrite was asked for: its runs can be viewed, not
+    // recorded; readOnlyReason() says why, and writing throws naming it.
     explicit RunStore(const std::string& path, OpenMode mode = OpenMode::ReadWrite);
     ~RunStore();
     RunStore(const RunStore&) = delete;
@@ -110,6 +113,8 @@ public:
 
     const std::string& path() const { return path_; }
     bool readOnly() const { return mode_ == OpenMode::ReadOnly; }
+    // Empty unless ReadWrite was asked for and the file could only be opened read-only.
+    const std::string& readOnlyReason() const { return readOnlyReason_; }
     int foundVersion() const { return foundVersion_; }  // user_version on open (0: new file)
     std::vector<int64_t> interruptedOnOpen() const { return interrupted_; }
 
@@ -153,6 +158,7 @@ public:
 
 private:
     void validate();
+    void requireWritable() const;
     void initialise();
     void migrate(int from);
     void sweepInterrupted();
@@ -160,6 +166,8 @@ private:
 
     std::string path_;
     OpenMode mode_;
+    std::string readOnlyReason_;
+    bool immutable_ = false;  // opened with immutable=1 (the file's folder cannot hold a -shm file)
     int foundVersion_ = 0;
     std::unique_ptr<sql::Db> db_;
     std::vector<int64_t> interrupted_;  // read-only: dead writers' runs, reported as interrupted

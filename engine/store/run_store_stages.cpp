@@ -4,6 +4,7 @@
 #include <string>
 
 #include "engine/core/error.h"
+#include "engine/core/utf8.h"
 #include "engine/store/run_store.h"
 #include "engine/store/sqlite.h"
 
@@ -22,6 +23,7 @@ const nlohmann::json& need(const nlohmann::json& j, const char* key)
 
 void RunStore::addStage(int64_t id, const nlohmann::json& stage)
 {
+    requireWritable();
     int64_t bits = 0;
     double accuracy = 0, ratio = 0;
     int step = 0;
@@ -50,7 +52,7 @@ void RunStore::addStage(int64_t id, const nlohmann::json& stage)
         .bind(5, accuracy)
         .bind(6, ratio)
         .bind(7, bits)
-        .bind(8, stage.dump())
+        .bind(8, stage.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace))
         .run();
     tx.commit();
 }
@@ -64,13 +66,13 @@ std::vector<StageRecord> RunStore::stages(int64_t id) const
     while (s.step()) {
         StageRecord r;
         r.step = int(s.integer(0));
-        r.kind = s.text(1);
-        r.text = s.text(2);
+        r.kind = utf8::decode(s.text(1));  // an old file may hold invalid bytes
+        r.text = utf8::decode(s.text(2));
         r.testAccuracy = s.real(3);
         r.ratio = s.real(4);
         r.bits = s.integer(5);
         try {
-            r.record = nlohmann::json::parse(s.text(6));
+            r.record = nlohmann::json::parse(utf8::decode(s.text(6)));
         } catch (const nlohmann::json::exception&) {
             throw Error("run " + std::to_string(id) + " in '" + path_ + "': the record of compression stage "
                         + std::to_string(r.step) + " is not valid JSON (the file was edited or damaged)");

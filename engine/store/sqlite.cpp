@@ -9,9 +9,30 @@
 
 namespace nn::store::sql {
 
-Db::Db(const std::string& path, int flags) : path_(path)
+std::string immutableUri(const std::string& path)
 {
-    const int rc = sqlite3_open_v2(path.c_str(), &db_, flags, nullptr);
+    static const char* hex = "0123456789ABCDEF";
+    std::string uri = "file:";
+    for (const char ch : path) {
+        const auto c = static_cast<unsigned char>(ch);
+        const bool plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '/'
+                           || c == '-' || c == '_' || c == '.' || c == '~';
+        if (plain) {
+            uri += ch;
+        } else {
+            uri += '%';
+            uri += hex[c >> 4];
+            uri += hex[c & 15];
+        }
+    }
+    return uri + "?immutable=1";
+}
+
+Db::Db(const std::string& path, int flags, bool immutable) : path_(path)
+{
+    const std::string name = immutable ? immutableUri(path) : path;
+    if (immutable) flags = SQLITE_OPEN_READONLY | SQLITE_OPEN_URI;
+    const int rc = sqlite3_open_v2(name.c_str(), &db_, flags, nullptr);
     if (rc != SQLITE_OK) {
         const std::string msg = db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
         sqlite3_close(db_);

@@ -51,8 +51,10 @@ private:
 
 class Db {
 public:
-    // flags as sqlite3_open_v2's; throws on failure.
-    Db(const std::string& path, int flags);
+    // flags as sqlite3_open_v2's; throws on failure. `immutable` opens the file
+    // through SQLite's "immutable=1" URI: read-only, no locks, no -wal/-shm files,
+    // for a history on a read-only mount (where a WAL file cannot otherwise be read).
+    Db(const std::string& path, int flags, bool immutable = false);
     Db(const Db&) = delete;
     Db& operator=(const Db&) = delete;
     ~Db();
@@ -70,6 +72,9 @@ private:
     sqlite3* db_ = nullptr;
     std::string path_;
 };
+
+// "file:/path?immutable=1" with the path percent-encoded (spaces, '?', '#', '%').
+std::string immutableUri(const std::string& path);
 
 // BEGIN IMMEDIATE ... COMMIT; rolls back unless commit() was called.
 class Transaction {

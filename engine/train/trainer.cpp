@@ -1,5 +1,6 @@
 #include "engine/train/trainer.h"
 
+#include "engine/core/numbers.h"
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -18,9 +19,7 @@ constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 // 0.03 or 1e+06 rather than std::to_string's 1000000.000000.
 std::string shortNumber(double v)
 {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%g", v);
-    return buf;
+    return num::general(v, 6);  // %g in the "C" locale whatever the GUI's is
 }
 
 double since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
@@ -44,7 +43,7 @@ Trainer::Trainer(Model& model, const data::Split& data, const TrainConfig& confi
     if (config_.epochs < 1) throw Error("epochs must be at least 1, got " + std::to_string(config_.epochs));
     if (config_.batch < 1) throw Error("batch size must be at least 1, got " + std::to_string(config_.batch));
     if (!(config_.lr > 0.0f) || !std::isfinite(config_.lr))
-        throw Error("learning rate must be a positive number, got " + std::to_string(config_.lr));
+        throw Error("learning rate must be a positive number, got " + num::shortest(config_.lr));
     if (data_.train.size() == 0) throw Error("the training set is empty");
     learningRate(config_.schedule, config_.lr, 0, config_.epochs);  // validates the schedule name
     optimizer_ = makeOptimizer(config_.optimizer);

@@ -8,6 +8,7 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QElapsedTimer>
 #include <QTemporaryDir>
 
 #include <cmath>
@@ -266,6 +267,23 @@ private slots:
         const Result text = run({"runs", "--store", db, "show", QString::number(runId)});
         QCOMPARE(text.exitCode, 0);
         QVERIFY2(text.out.contains("compression stages") && text.out.contains("share:3"), qPrintable(text.out));
+    }
+
+    // --store and --out are checked before --epochs-pretrain trains, not after it.
+    void outputPathsAreCheckedBeforePretraining()
+    {
+        QTemporaryDir dir;
+        QElapsedTimer t;
+        t.start();
+        const QStringList pretrain {"compress", "--model", nntest::spiralSpec(), "--data", "spiral", "--epochs-pretrain",
+                                    "100000", "--pipeline", "prune:0.5"};
+        const Result store = run(QStringList(pretrain) << "--store" << dir.path());  // a folder, not a file
+        QCOMPARE(store.exitCode, 1);
+        QVERIFY2(store.err.contains("is a folder"), qPrintable(store.err));
+        const Result out = run(QStringList(pretrain) << "--out" << dir.filePath("missing/m.nnm"));
+        QCOMPARE(out.exitCode, 1);
+        QVERIFY2(out.err.contains("does not exist"), qPrintable(out.err));
+        QVERIFY2(t.elapsed() < 5000, qPrintable(QString("took %1 ms").arg(t.elapsed())));
     }
 
     void badPipelineRejected_data()

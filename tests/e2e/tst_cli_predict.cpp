@@ -146,6 +146,83 @@ private slots:
         QVERIFY(o.value("loss").toDouble() > 0);
     }
 
+    // eval on a CSV used the file's own order of first appearance for text labels:
+    // a model trained with "cat" first scored 0.0 on a file whose first rows were
+    // "dog", and 1.0 on the same rows the other way round.
+    void evalMapsCsvLabelsThroughTheModelsClassNames()
+    {
+        QByteArray catsFirst = "x,y,animal\n", dogsFirst = "x,y,animal\n", cats, dogs;
+        for (int i = 0; i < 40; ++i) {
+            const double y = (i % 10) / 10.0 - 0.45;
+            cats += QByteArray::number(0.3 + 0.01 * i) + "," + QByteArray::number(y) + ",cat\n";
+            dogs += QByteArray::number(-0.3 - 0.01 * i) + "," + QByteArray::number(y) + ",dog\n";
+        }
+        catsFirst += cats + dogs;
+        dogsFirst += dogs + cats;
+        const QString trainCsv = path("cats-first.csv"), evalCsv = path("dogs-first.csv"), model = path("animals.nnm");
+        QVERIFY(writeFile(trainCsv, catsFirst));
+        QVERIFY(writeFile(evalCsv, dogsFirst));
+        EXPECT_OK(run({"train", "--model", spiralSpec(), "--data", trainCsv, "--epochs", "30", "--batch", "10", "--lr",
+                       "0.03", "--out", model, "--json"}));
+        const Result a = run({"eval", "--model", model, "--data", trainCsv, "--json"});
+        const Result b = run({"eval", "--model", model, "--data", evalCsv, "--json"});
+        EXPECT_OK(a);
+        EXPECT_OK(b);
+        const double accA = jsonLines(a.out).value(0).value("accuracy").toDouble();
+        const double accB = jsonLines(b.out).value(0).value("accuracy").toDouble();
+        QVERIFY2(accA > 0.9, qPrintable(a.out));
+        QCOMPARE(accB, accA);
+        // A label the model never saw: refused, naming it, the file and the classes.
+        const QString bird = path("bird.csv");
+        QVERIFY(writeFile(bird, "x,y,animal\n0.5,0.1,cat\n-0.5,0.2,bird\n"));
+        EXPECT_REFUSED(run({"eval", "--model", model, "--data", bird}), "bird.csv line 3", "label 'bird'",
+                       "'cat', 'dog'");
+    }
+
+    // A Latin-1 label trained, then --out failed with json's type_error.316 and no
+    // model was written. The file is read as Latin-1 now, with a note.
+    void latin1LabelsTrainAndSave()
+    {
+        QByteArray text = "x,y,label\n";
+        for (int i = 0; i < 20; ++i)
+            text += QByteArray::number(i % 2 ? 0.5 : -0.5) + "," + QByteArray::number(i / 20.0) + (i % 2 ? ",caf\xe9\n" : ",th\xe9\n");
+        const QString csv = path("latin1.csv"), model = path("latin1.nnm");
+        QVERIFY(writeFile(csv, text));
+        const Result r = run({"train", "--model", spiralSpec(), "--data", csv, "--epochs", "2", "--out", model, "--json"});
+        EXPECT_OK(r);
+        QVERIFY2(r.err.contains("not UTF-8") && r.err.contains("Latin-1"), qPrintable(r.err));
+        QVERIFY(!jsonLines(r.out).isEmpty());
+        const nn::io::LoadedModel saved = nn::io::loadModelFile(model.toStdString());
+        QCOMPARE(saved.extras.classNames, std::vector<std::string>({"th\xc3\xa9", "caf\xc3\xa9"}));
+        const Result p = run({"predict", "--model", model, "--input", inputs_, "--json"});
+        EXPECT_OK(p);
+        QVERIFY(!jsonLines(p.out).isEmpty());
+    }
+
+    // --out is checked before training, not after an hour of it.
+    void unwritableOutIsRefusedBeforeTraining()
+    {
+        const Result r = run({"train", "--model", spiralSpec(), "--data", "spiral", "--epochs", "100000", "--json",
+                              "--out", path("no-such-dir/model.nnm")},
+                             10000);
+        EXPECT_REFUSED(r, "no-such-dir/model.nnm", "does not exist");
+        QVERIFY2(!r.out.contains("\"epoch\""), qPrintable(r.out));
+    }
+
+    // 3 rows: the default fractions keep no validation or test sample.
+    void tinyCsvIsRefusedSayingWhatTheSplitGives()
+    {
+        const QString tiny = path("tiny.csv");
+        QVERIFY(writeFile(tiny, "x,y,label\n1,2,0\n3,4,1\n5,6,0\n"));
+        EXPECT_REFUSED(run({"train", "--model", spiralSpec(), "--data", tiny, "--patience", "3"}), "only 3 samples",
+                       "keeps none of them for validation", "--val-fraction 0");
+        EXPECT_REFUSED(run({"train", "--model", spiralSpec(), "--data", tiny, "--val-fraction", "0", "--test-fraction",
+                            "0", "--patience", "3"}),
+                       "--patience 3", "validation set is empty");
+        EXPECT_OK(run({"train", "--model", spiralSpec(), "--data", tiny, "--val-fraction", "0", "--test-fraction", "0",
+                       "--epochs", "1"}));
+    }
+
     void exportWritesACheckedOnnxFile()
     {
         const QString onnx = path("spiral.onnx");
@@ -192,7 +269,7 @@ private slots:
         EXPECT_REFUSED(run({"eval", "--model", model_, "--data", three}), "3 features per sample", "[2]");
         const QString classes = path("classes.csv");
         QVERIFY(writeFile(classes, "a,b,label\n1,2,0\n4,5,1\n0,0,2\n"));
-        EXPECT_REFUSED(run({"eval", "--model", model_, "--data", classes}), "label 2", "knows 2 classes");
+        EXPECT_REFUSED(run({"eval", "--model", model_, "--data", classes}), "classes.csv line 4: label '2'", "knows 2 classes", "'class 0', 'class 1'");
         EXPECT_REFUSED(run({"export", "--model", model_}), "--onnx");
         EXPECT_REFUSED(run({"eval", "--model", model_, "--data", "spiral", "--split", "half"}), "--split");
     }

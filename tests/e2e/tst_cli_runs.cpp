@@ -85,6 +85,7 @@ private slots:
     void architectureDiff();
     void badInputIsOneLineAndExit1();
     void killedRunIsInterruptedAndKeepsItsMetrics();
+    void latin1RunNameAndEveryDigitOfTheLr();
 };
 
 void CliRuns::initTestCase()
@@ -335,6 +336,37 @@ void CliRuns::killedRunIsInterruptedAndKeepsItsMetrics()
     const Result branch = run({"train", "--store", store, "--branch-from", "1:" + step10, "--epochs", "12", "--json"});
     QCOMPARE(branch.exitCode, 0);
     QCOMPARE(branch.final()["status"].toString(), QString("completed"));
+}
+
+// A run name typed in a Latin-1 terminal made every later `runs list --json` fail
+// (json type_error.316); it is converted to UTF-8 now, with a note. --lr
+// 0.123456789 was stored as 0.1234568 (%.7g): a branch trained at another rate.
+void CliRuns::latin1RunNameAndEveryDigitOfTheLr()
+{
+    QTemporaryDir dir;
+    const QString store = dir.path() + "/runs.sqlite";
+    // QProcess passes QStrings as UTF-8: the shell's printf gives the raw byte 0xE9.
+    QProcess sh;
+    sh.start("/bin/sh", {"-c", "exec \"$0\" train --model \"$1\" --data spiral --epochs 2 --batch 10 --lr 0.123456789 "
+                               "--seed 1 --store \"$2\" --snapshot-every 1 --json --run-name \"$(printf 'caf\\351')\"",
+                         cli(), spiralSpec(), store});
+    QVERIFY(sh.waitForFinished(20000));
+    const QString err = QString::fromUtf8(sh.readAllStandardError());
+    QVERIFY2(sh.exitCode() == 0, qPrintable(err));
+    QVERIFY2(err.contains("--run-name is not UTF-8") && err.contains("Latin-1"), qPrintable(err));
+    const Result list = run({"runs", "list", "--store", store, "--json"});
+    QVERIFY2(list.exitCode == 0, qPrintable(list.err));
+    QCOMPARE(list.lines.size(), list.out.count('\n'));  // every line is JSON
+    QCOMPARE(list.lines.value(0)["name"].toString(), QString::fromUtf8("caf\xc3\xa9"));
+    const Result show = run({"runs", "show", "1", "--store", store, "--json"});
+    const double lr = show.final()["run"].toObject()["hyperparameters"].toObject()["lr"].toDouble();
+    QCOMPARE(float(lr), 0.123456789f);
+    QCOMPARE(lr, 0.12345679);  // the float's shortest form, not %.7g's 0.1234568
+    // A branch with nothing changed trains at exactly the parent's rate.
+    const Result same = run({"train", "--store", store, "--branch-from", "1:" + QString::number(
+        show.final()["run"].toObject()["snapshots"].toArray()[1].toObject()["step"].toInt()), "--json"}, 20000);
+    QVERIFY2(same.exitCode == 0, qPrintable(same.err));
+    QCOMPARE(withEvent(same.lines, "epoch").value(0)["lr"].toDouble(), 0.12345679);
 }
 
 QTEST_GUILESS_MAIN(CliRuns)

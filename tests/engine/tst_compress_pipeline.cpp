@@ -6,6 +6,7 @@
 
 #include <QTemporaryDir>
 
+#include <clocale>
 #include <cmath>
 #include <set>
 
@@ -368,6 +369,30 @@ private slots:
             }
         QCOMPARE(zeros, totalZeros(results.back()));
         QVERIFY(zeros > weights / 2);
+    }
+
+    // std::stod read "prune:0.9" as "0" + junk under de_DE: the Compress page
+    // refused its own default pipeline. Settings keep every digit of a float.
+    void pipelineNumbersIgnoreTheLocale()
+    {
+        if (!std::setlocale(LC_ALL, "de_DE.UTF-8"))
+            QFAIL("the de_DE.UTF-8 locale is not installed: run packaging/setup.sh (it generates it)");
+        std::vector<nn::compress::StageSpec> stages;
+        QString error;
+        try {
+            stages = nn::compress::parsePipeline("lowrank:0.95,prune:0.9,retrain:2,share:5,huffman");
+        } catch (const std::exception& e) {
+            error = e.what();
+        }
+        nn::compress::PipelineOptions o;
+        o.retrainLr = 0.123456789f;
+        const nlohmann::json settings = nn::compress::pipelineSettings("prune:0.5", o);
+        std::setlocale(LC_ALL, "C");
+        QVERIFY2(error.isEmpty(), qPrintable(error));
+        QCOMPARE(stages.size(), size_t(5));
+        QCOMPARE(stages[0].value, 0.95);
+        QCOMPARE(stages[1].value, 0.9);
+        QCOMPARE(float(settings["retrain_lr"].get<double>()), 0.123456789f);
     }
 };
 

@@ -200,6 +200,101 @@ private slots:
                  qPrintable(msg));
     }
 
+    // eval on a CSV: labels by the model's class names, whatever order the file
+    // lists them in (was: renumbered by first appearance, "dog" first became 0).
+    void labelsMapThroughTheModelsClasses()
+    {
+        CsvOptions o;
+        o.classes = {"cat", "dog"};
+        const Dataset d = nn::data::loadCsv(write("dogfirst.csv", "a,b,label\n1,2,dog\n3,4,dog\n5,6,cat\n"), o);
+        QCOMPARE(d.labels, std::vector<int32_t>({1, 1, 0}));
+        QCOMPARE(d.numClasses, 2);
+        QCOMPARE(d.classNames, o.classes);
+        // A model trained on numeric labels calls its classes "0", "1", "2": "2.0" is "2".
+        o.classes = {"0", "1", "2"};
+        QCOMPARE(nn::data::loadCsv(write("num.csv", "a,b,label\n1,2,2.0\n3,4,0\n"), o).labels, std::vector<int32_t>({2, 0}));
+        // Text class names: numeric labels are class indices, as when training.
+        o.classes = {"class 0", "class 1"};
+        QCOMPARE(nn::data::loadCsv(write("idx.csv", "a,b,label\n1,2,1\n3,4,0\n"), o).labels, std::vector<int32_t>({1, 0}));
+    }
+
+    void unknownLabelIsRefusedByName()
+    {
+        CsvOptions o;
+        o.classes = {"cat", "dog"};
+        const QString msg = errorOf([&] { nn::data::loadCsv(write("bird.csv", "a,b,label\n1,2,dog\n3,4,bird\n"), o); });
+        for (const char* part : {"bird.csv line 3", "label 'bird'", "'cat', 'dog'"})
+            QVERIFY2(msg.contains(part), qPrintable(msg));
+        o.classes = {"class 0", "class 1"};
+        const QString idx = errorOf([&] { nn::data::loadCsv(write("idx3.csv", "a,b,label\n1,2,0\n3,4,2\n"), o); });
+        QVERIFY2(idx.contains("label '2'") && idx.contains("knows 2 classes"), qPrintable(idx));
+    }
+
+    // Header names that look numeric (years, sizes) above the data.
+    void numericLookingHeaderIsAHeader()
+    {
+        Dataset d = nn::data::loadCsv(write("years.csv", "2020,2021,label\n1,2,cat\n3,4,dog\n5,6,cat\n7,8,dog\n"));
+        QCOMPARE(d.size(), size_t(4));
+        QCOMPARE(d.classNames, std::vector<std::string>({"cat", "dog"}));
+        QCOMPARE(d.notices.size(), size_t(1));
+        QVERIFY2(QString::fromStdString(d.notices[0]).contains("line 1 was read as the header"), d.notices[0].c_str());
+        // A numeric label name: 2022 above class indices 0..1.
+        d = nn::data::loadCsv(write("numlabel.csv", "2020,2021,2022\n1,2,0\n3,4,1\n5,6,0\n"));
+        QCOMPARE(d.size(), size_t(3));
+        QCOMPARE(d.numClasses, 2);
+        // --label by name: the row that holds the name is the header.
+        CsvOptions o;
+        o.labelColumn = "y";
+        d = nn::data::loadCsv(write("named.csv", "10,20,y\n1,2,0\n3,4,1\n"), o);
+        QCOMPARE(d.size(), size_t(2));
+        // A first row whose label recurs is data.
+        d = nn::data::loadCsv(write("data.csv", "1,2,cat\n3,4,cat\n5,6,dog\n"));
+        QCOMPARE(d.size(), size_t(3));
+        QVERIFY(d.notices.empty());
+        // A model's classes: an unknown first label above known ones is a header.
+        o = {};
+        o.classes = {"cat", "dog"};
+        d = nn::data::loadCsv(write("evalyears.csv", "2020,2021,species\n1,2,dog\n3,4,cat\n"), o);
+        QCOMPARE(d.labels, std::vector<int32_t>({1, 0}));
+        // ... and a known class first is data, even when it occurs once.
+        d = nn::data::loadCsv(write("evaldata.csv", "1,2,dog\n3,4,cat\n5,6,cat\n"), o);
+        QCOMPARE(d.labels, std::vector<int32_t>({1, 0, 0}));
+    }
+
+    // A Latin-1 file (old spreadsheets): read, converted to UTF-8, with a notice.
+    void latin1FileIsConvertedToUtf8()
+    {
+        const Dataset d = nn::data::loadCsv(write("latin1.csv", "x,y,label\n1,2,caf\xe9\n3,4,th\xe9\n5,6,caf\xe9\n"));
+        QCOMPARE(d.classNames, std::vector<std::string>({"caf\xc3\xa9", "th\xc3\xa9"}));
+        QCOMPARE(d.notices.size(), size_t(1));
+        QVERIFY2(QString::fromStdString(d.notices[0]).contains("not UTF-8") &&
+                     QString::fromStdString(d.notices[0]).contains("Latin-1"),
+                 d.notices[0].c_str());
+        // Valid UTF-8 is left alone and says nothing.
+        const Dataset u = nn::data::loadCsv(write("utf8.csv", "x,y,label\n1,2,caf\xc3\xa9\n3,4,th\xc3\xa9\n"));
+        QCOMPARE(u.classNames[0], std::string("caf\xc3\xa9"));
+        QVERIFY(u.notices.empty());
+    }
+
+    // 2-3 rows: the default fractions keep no validation or test sample; refused,
+    // saying so, instead of training with NaN metrics and early stopping off.
+    void tinyFileSplitIsRefused()
+    {
+        const std::string path = write("tiny.csv", "x,y,label\n1,2,0\n3,4,1\n5,6,0\n");
+        const QString msg = errorOf([&] { nn::data::loadSource(path); });
+        for (const char* part : {"only 3 samples", "validation fraction 0.15 keeps none", "at least 4 samples",
+                                 "--val-fraction 0", "early stopping is off"})
+            QVERIFY2(msg.contains(part), qPrintable(msg));
+        nn::data::SourceOptions o;
+        o.validationFraction = 0;
+        const QString test = errorOf([&] { nn::data::loadSource(path, o); });
+        QVERIFY2(test.contains("test fraction 0.15 keeps none") && test.contains("--test-fraction 0"), qPrintable(test));
+        o.testFraction = 0;
+        const nn::data::Split s = nn::data::loadSource(path, o);  // asked for: train on all 3
+        QCOMPARE(s.train.size(), size_t(3));
+        QCOMPARE(s.validation.size(), size_t(0));
+    }
+
     void missingFile()
     {
         const QString msg = errorOf([&] { nn::data::loadCsv(dir_.filePath("none.csv").toStdString()); });

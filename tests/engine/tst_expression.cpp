@@ -1,6 +1,7 @@
 // Formulas parse into the engine's own ops; values, gradients and errors.
 #include <QtTest/QtTest>
 
+#include <clocale>
 #include <functional>
 #include <random>
 
@@ -344,6 +345,35 @@ private slots:
         const int bad = e.graph.firstNonFinite();
         QVERIFY(bad >= 0);
         QCOMPARE(QString(opName(e.graph.node(bad).op)), QString("log"));
+    }
+
+    // Numbers read the same in every locale: std::stod stopped at the '.' of
+    // "0.5" under de_DE (decimal comma) and threw std::invalid_argument out of
+    // the stepper's Qt slot. An out-of-range literal is a ParseError, not std::out_of_range.
+    void numbersIgnoreTheLocale()
+    {
+        if (!std::setlocale(LC_ALL, "de_DE.UTF-8"))
+            QFAIL("the de_DE.UTF-8 locale is not installed: run packaging/setup.sh (it generates it)");
+        double value = 0, tiny = 0;
+        QString error;
+        try {
+            auto e = parseExpression("0.5*x + .25 + 1e-1*x", scalars({{"x", 2}}));
+            e.graph.forward();
+            value = e.graph.node(e.root).value.item();
+            auto t = parseExpression("x*2.5E-3", scalars({{"x", 4}}));
+            t.graph.forward();
+            tiny = t.graph.node(t.root).value.item();
+            parseExpression("x*1e999", scalars({{"x", 1}}));
+        } catch (const ParseError& e) {
+            error = e.what();
+            QCOMPARE(e.column(), 3);
+        } catch (const std::exception& e) {
+            error = QString("not a ParseError: ") + e.what();
+        }
+        std::setlocale(LC_ALL, "C");
+        QVERIFY2(qAbs(value - 1.45) < 1e-6, qPrintable(QString::number(value)));
+        QVERIFY2(qAbs(tiny - 0.01) < 1e-7, qPrintable(QString::number(tiny)));
+        QVERIFY2(error.contains("'1e999' is too large"), qPrintable(error));
     }
 };
 

@@ -6,9 +6,11 @@
 // export, and gives graphs that pass the ONNX checker.
 #include <QtTest/QtTest>
 
+#include <QElapsedTimer>
 #include <QTemporaryDir>
 
 #include <cstring>
+#include <functional>
 #include <fstream>
 #include <iterator>
 
@@ -281,6 +283,62 @@ private slots:
         const std::string file = path("misfit.nnm");
         writeAll(file, rebuilt);
         expectRefused(file, "tensor 'h.weight' has shape [2, 8] but the model needs [2, 16]");
+    }
+
+    // A crafted header asking for 20 M hidden units over a few bytes of data was
+    // built (1.5 GB, 5 s) before the tensor checks refused it; an optimizer
+    // tensor count went straight to resize(). Both are refused up front now.
+    void craftedSizesAreRefusedBeforeAllocating()
+    {
+        const char* small = R"({"name": "m", "input": {"shape": [2]},
+            "layers": [{"id": "h", "type": "dense", "units": 8}, {"id": "out", "type": "dense", "units": 2}]})";
+        Model m(ModelSpec::fromString(small), {}, 2);
+        const std::string good = path("crafted-src.nnm");
+        io::saveModelFile(good, m);
+        const auto rebuild = [&](const std::function<void(nlohmann::json&)>& edit, const char* name) {
+            std::string bytes = readAll(good);
+            uint32_t headerLen;
+            std::memcpy(&headerLen, bytes.data() + 12, 4);
+            auto header = nlohmann::json::parse(bytes.substr(24, headerLen));
+            edit(header);
+            const std::string text = header.dump();
+            std::string rebuilt = bytes.substr(0, 12);
+            const uint32_t newLen = uint32_t(text.size());
+            rebuilt.append(reinterpret_cast<const char*>(&newLen), 4);
+            rebuilt += bytes.substr(16, 8) + text + bytes.substr(24 + headerLen, bytes.size() - 24 - headerLen - 4);
+            const uint32_t crc = uint32_t(crc32(crc32(0L, Z_NULL, 0), reinterpret_cast<const Bytef*>(rebuilt.data()), uInt(rebuilt.size())));
+            rebuilt.append(reinterpret_cast<const char*>(&crc), 4);
+            writeAll(path(name), rebuilt);
+            return path(name);
+        };
+        QElapsedTimer t;
+        t.start();
+        expectRefused(rebuild([](nlohmann::json& h) { h["spec"]["layers"][0]["units"] = 20000000; }, "huge.nnm"),
+                      "data section holds 168 bytes");
+        QVERIFY2(t.elapsed() < 500, qPrintable(QString("took %1 ms").arg(t.elapsed())));
+        t.restart();
+        expectRefused(rebuild([](nlohmann::json& h) { h["optimizer"] = {{"kind", "adam"}, {"tensors", 4000000000u}}; },
+                              "optcount.nnm"),
+                      "the optimizer entry says 4000000000 tensors, the tensor table lists 0");
+        expectRefused(rebuild([](nlohmann::json& h) { h["optimizer"] = {{"kind", "adam"}, {"tensors", -1}}; }, "optneg.nnm"),
+                      "tensor count is not a whole number");
+        QVERIFY2(t.elapsed() < 500, qPrintable(QString("took %1 ms").arg(t.elapsed())));
+    }
+
+    void checkingTheOutputPathWritesNothing()
+    {
+        io::checkModelFileWritable(path("ok.nnm"));
+        QVERIFY(!QFile::exists(QString::fromStdString(path("ok.nnm"))));
+        QVERIFY(!QFile::exists(QString::fromStdString(path("ok.nnm.tmp"))));
+        for (const auto& [target, problem] : {std::pair {path("no-such-dir/x.nnm"), "does not exist"},
+                                              std::pair {dir_.path().toStdString(), "is a folder"}}) {
+            try {
+                io::checkModelFileWritable(target);
+                QFAIL(target.c_str());
+            } catch (const Error& e) {
+                QVERIFY2(QString(e.what()).contains(problem), e.what());
+            }
+        }
     }
 
     void savingOverAModelKeepsItUntilTheNewOneIsWritten()

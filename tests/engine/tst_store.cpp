@@ -10,13 +10,18 @@
 
 #include <QCryptographicHash>
 #include <QFile>
+#include <QDir>
 #include <QFileInfo>
 #include <QTemporaryDir>
 
+#include <sys/stat.h>
+
+#include <clocale>
 #include <cmath>
 
 #include "engine/compress/pipeline.h"
 #include "engine/core/error.h"
+#include "engine/core/utf8.h"
 #include "engine/store/run_store.h"
 #include "engine/store/sqlite.h"
 
@@ -185,6 +190,10 @@ private slots:
     void deadWritersRunsAreInterrupted();
     void readOnlyReportsInterruptedWithoutWriting();
     void snapshotsRoundTripAndRejectDamage();
+    void hyperparametersKeepEveryDigit();
+    void csvExportIgnoresTheLocale();
+    void textIsAlwaysStoredAndReadAsUtf8();
+    void unwritableHistoryOpensReadOnly();
 };
 
 void StoreTest::newFileHasSchemaAndPragmas()
@@ -636,6 +645,157 @@ void StoreTest::snapshotsRoundTripAndRejectDamage()
     bytes.resize(bytes.size() - 3);
     QVERIFY(errorOf([&] { decodeCheckpoint(bytes, "snap"); }).contains("snap is damaged"));
     QVERIFY(errorOf([&] { decodeCheckpoint({'x', 'y', 'z', 'w', 0, 0}, "snap"); }).contains("not a weight snapshot"));
+}
+
+// %.7g stored --lr 0.123456789 as 0.1234568, another float: a branch trained at
+// a different rate. The shortest round-trip form reads back as the same float.
+void StoreTest::hyperparametersKeepEveryDigit()
+{
+    for (const float lr : {0.123456789f, 0.03f, 1e-7f, 0.1234568f, 3.4028235e38f, 1.17549435e-38f}) {
+        TrainConfig c;
+        c.lr = lr;
+        c.optimizer.momentum = 0.987654321f;
+        const nlohmann::json j = hyperparametersJson(c);
+        QCOMPARE(float(j["lr"].get<double>()), lr);
+        QCOMPARE(float(j["momentum"].get<double>()), 0.987654321f);
+        // Through the store's text and back.
+        const nlohmann::json back = nlohmann::json::parse(j.dump());
+        QCOMPARE(float(back["lr"].get<double>()), lr);
+    }
+    TrainConfig c;
+    c.lr = 0.03f;
+    QCOMPARE(hyperparametersJson(c)["lr"].dump(), std::string("0.03"));  // as typed, not 0.029999999329447746
+}
+
+// The GUI runs under the user's locale; printf wrote "1,22,0,6931" in German.
+void StoreTest::csvExportIgnoresTheLocale()
+{
+    if (!std::setlocale(LC_ALL, "de_DE.UTF-8"))
+        QFAIL("the de_DE.UTF-8 locale is not installed: run packaging/setup.sh (it generates it)");
+    EpochMetrics m;
+    m.epoch = 1;
+    m.steps = 22;
+    m.trainLoss = 0.6931471805599453;  // every digit of a double survives
+    m.trainAccuracy = 0.5;
+    m.valLoss = m.valAccuracy = std::nan("");  // no validation set: empty cells
+    m.lr = 0.03f;
+    m.seconds = 1.25;
+    const std::string csv = epochsCsv({m});
+    const std::string steps = stepsCsv({{7, 1, 0.125, 0.001f}});
+    std::setlocale(LC_ALL, "C");
+    QCOMPARE(QString::fromStdString(csv),
+             QString("epoch,step,train_loss,train_accuracy,val_loss,val_accuracy,lr,seconds\n"
+                     "1,22,0.6931471805599453,0.5,,,0.03,1.25\n"));
+    QCOMPARE(QString::fromStdString(steps), QString("step,epoch,loss,lr\n7,1,0.125,0.001\n"));
+}
+
+// A Latin-1 run name made every later `runs list --json` fail: text is stored as
+// UTF-8, and a file written before that is read back as UTF-8 too.
+void StoreTest::textIsAlwaysStoredAndReadAsUtf8()
+{
+    QTemporaryDir dir;
+    const std::string path = (dir.path() + "/runs.sqlite").toStdString();
+    RunStore s(path);
+    NewRun r = sampleRun("caf\xe9");
+    r.notes = "na\xefve";
+    const int64_t id = s.createRun(r);
+    QCOMPARE(s.run(id).name, std::string("caf\xc3\xa9"));
+    QCOMPARE(s.run(id).notes, std::string("na\xc3\xafve"));
+    s.rename(id, "\xff\xfe");
+    QCOMPARE(s.run(id).name, std::string("\xc3\xbf\xc3\xbe"));
+    // An old file that already holds invalid bytes.
+    {
+        sql::Db raw(path, 0x00000002 /* SQLITE_OPEN_READWRITE */);
+        sql::Stmt(raw, "UPDATE runs SET name = ?2, message = ?3 WHERE id = ?1").bind(1, id).bind(2, "old\xe9").bind(3, "m\x80").run();
+        sql::Stmt(raw, "INSERT INTO compress_stages(run_id, step, kind, text, test_accuracy, ratio, bits, record) "
+                       "VALUES(?1, 0, 'prune', ?2, 0.5, 1, 0, ?3)")
+            .bind(1, id).bind(2, "p\xe9").bind(3, "{\"text\": \"p\xe9\"}").run();
+    }
+    const auto stages = s.stages(id);  // was: "not valid JSON"
+    QCOMPARE(stages.size(), size_t(1));
+    QCOMPARE(stages[0].text, std::string("p\xc3\xa9"));
+    QCOMPARE(stages[0].record["text"].get<std::string>(), std::string("p\xc3\xa9"));
+    for (const RunInfo& info : s.list()) {
+        QVERIFY(utf8::valid(info.name) && utf8::valid(info.message));
+        QCOMPARE(info.name, std::string("old\xc3\xa9"));
+        const nlohmann::json j {{"name", info.name}, {"message", info.message}};
+        QVERIFY(!j.dump().empty());  // type_error.316 before
+    }
+}
+
+// A valid history on a read-only folder or mount was reported as "damaged":
+// SQLite cannot create the -shm file a WAL database needs. It opens read-only
+// now, runs can be read, and writing says why it cannot. File modes do not stop
+// root, so as root the check runs in a child process that drops to "nobody".
+void StoreTest::unwritableHistoryOpensReadOnly()
+{
+    QTemporaryDir dir;
+    const QString folder = dir.path() + "/ro";
+    QVERIFY(QDir().mkpath(folder));
+    const std::string path = (folder + "/runs.sqlite").toStdString();
+    int64_t id = 0;
+    {
+        RunStore s(path);
+        id = s.createRun(sampleRun("kept"));
+        s.addMetrics(id, {}, {epoch(1, 0.5), epoch(2, 0.75)});
+        s.finishRun(id, "completed", "", 1.0);
+    }
+    QVERIFY(!QFileInfo::exists(QString::fromStdString(path) + "-shm"));  // closed cleanly: nothing beside it
+    QVERIFY(::chmod(dir.path().toLocal8Bit().constData(), 0755) == 0);
+    QVERIFY(::chmod(path.c_str(), 0444) == 0);
+    QVERIFY(::chmod(folder.toLocal8Bit().constData(), 0555) == 0);
+
+    // Returns "" when every expectation holds, else what failed.
+    const auto check = [path, id]() -> std::string {
+        try {
+            RunStore s(path);  // ReadWrite asked for
+            if (!s.readOnly()) return "opened read-write";
+            if (s.readOnlyReason().find("not writable") == std::string::npos) return "reason: " + s.readOnlyReason();
+            const auto runs = s.list();
+            if (runs.size() != 1 || runs[0].name != "kept") return "runs not listed";
+            if (s.epochs(id).size() != 2) return "metrics not read";
+            try {
+                s.createRun(sampleRun("new"));
+                return "createRun did not throw";
+            } catch (const Error& e) {
+                const std::string m = e.what();
+                if (m.find("read-only") == std::string::npos || m.find("viewed, not recorded") == std::string::npos)
+                    return "createRun: " + m;
+            }
+            RunStore ro(path, OpenMode::ReadOnly);
+            if (ro.list().size() != 1) return "read-only open lists no runs";
+        } catch (const std::exception& e) {
+            return std::string("threw: ") + e.what();
+        }
+        return {};
+    };
+    std::string failure;
+    if (::geteuid() != 0) {
+        failure = check();
+    } else {
+        int fds[2];
+        QVERIFY(::pipe(fds) == 0);
+        const pid_t child = ::fork();
+        QVERIFY(child >= 0);
+        if (child == 0) {
+            ::close(fds[0]);
+            std::string msg = (::setgid(65534) == 0 && ::setuid(65534) == 0) ? check() : "cannot drop to nobody";
+            if (msg.empty() && ::access(path.c_str(), W_OK) == 0) msg = "nobody can still write the file";
+            const ssize_t written = ::write(fds[1], msg.data(), msg.size());
+            ::_exit(written == ssize_t(msg.size()) && msg.empty() ? 0 : 1);
+        }
+        ::close(fds[1]);
+        char buf[512];
+        ssize_t n = 0;
+        while ((n = ::read(fds[0], buf, sizeof buf)) > 0) failure.append(buf, size_t(n));
+        ::close(fds[0]);
+        int status = 0;
+        ::waitpid(child, &status, 0);
+        if (failure.empty() && !(WIFEXITED(status) && WEXITSTATUS(status) == 0)) failure = "the child failed";
+    }
+    ::chmod(folder.toLocal8Bit().constData(), 0755);
+    ::chmod(path.c_str(), 0644);
+    QVERIFY2(failure.empty(), failure.c_str());
 }
 
 QTEST_GUILESS_MAIN(StoreTest)

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "engine/core/error.h"
+#include "engine/core/numbers.h"
 #include "engine/nn/layer_cost.h"
 #include "engine/nn/model.h"
 #include "engine/ops/op.h"
@@ -25,24 +26,23 @@ std::string shapeText(const std::vector<int64_t>& shape)
     return s;
 }
 
+// nn::num, not printf: "1.50 M" under every locale, as the rest of the window writes numbers.
 std::string countText(double n)
 {
-    char buf[32];
-    if (n >= 1e9) std::snprintf(buf, sizeof buf, "%.2f G", n / 1e9);
-    else if (n >= 1e6) std::snprintf(buf, sizeof buf, "%.2f M", n / 1e6);
-    else if (n >= 1e4) std::snprintf(buf, sizeof buf, "%.1f k", n / 1e3);
-    else std::snprintf(buf, sizeof buf, "%.0f", n);
-    return buf;
+    using nn::num::fixed;
+    if (n >= 1e9) return fixed(n / 1e9, 2) + " G";
+    if (n >= 1e6) return fixed(n / 1e6, 2) + " M";
+    if (n >= 1e4) return fixed(n / 1e3, 1) + " k";
+    return fixed(n, 0);
 }
 
 std::string bytesText(double bytes)
 {
-    char buf[32];
-    if (bytes >= 1 << 30) std::snprintf(buf, sizeof buf, "%.2f GB", bytes / double(1 << 30));
-    else if (bytes >= 1 << 20) std::snprintf(buf, sizeof buf, "%.1f MB", bytes / double(1 << 20));
-    else if (bytes >= 1 << 10) std::snprintf(buf, sizeof buf, "%.1f kB", bytes / double(1 << 10));
-    else std::snprintf(buf, sizeof buf, "%.0f B", bytes);
-    return buf;
+    using nn::num::fixed;
+    if (bytes >= 1 << 30) return fixed(bytes / double(1 << 30), 2) + " GB";
+    if (bytes >= 1 << 20) return fixed(bytes / double(1 << 20), 1) + " MB";
+    if (bytes >= 1 << 10) return fixed(bytes / double(1 << 10), 1) + " kB";
+    return fixed(bytes, 0) + " B";
 }
 
 bool Analysis::ok() const { return errorCount() == 0; }

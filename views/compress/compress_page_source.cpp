@@ -18,9 +18,10 @@ namespace views::compress {
 
 namespace {
 // gives the same test split).
-nn::data::SourceOptions savedDataOptions(const std::string& name, uint64_t seed)
+nn::data::SourceOptions savedDataOptions(const std::string& name, uint64_t seed, const std::vector<std::string>& classes)
 {
     nn::data::SourceOptions o;
+    o.csv.classes = classes;  // a CSV's labels by the model's class names, not this file's order
     o.twoD.seed = seed;
     o.splitSeed = seed;
     if (name == "fashion-mnist") o.validationFraction = 5000.0 / 60000.0;
@@ -40,12 +41,14 @@ QString CompressPage::openModelFile(const QString& path)
 {
     QString dataName;
     uint64_t seed = 1;
+    std::vector<std::string> classes;
     try {
         const nn::io::LoadedModel loaded = nn::io::loadModelFile(path.toStdString());
         const auto& meta = loaded.extras.metadata;
         if (meta.is_object() && meta.contains("data") && meta["data"].is_string())
             dataName = QString::fromStdString(meta["data"].get<std::string>());
         if (meta.is_object() && meta.contains("seed") && meta["seed"].is_number_integer()) seed = meta["seed"].get<uint64_t>();
+        classes = loaded.extras.classNames;
         fileInfo_ = tr("%1 (%2 parameters)").arg(QString::fromStdString(loaded.model.spec().name)).arg(loaded.model.parameterCount());
     } catch (const std::exception& e) {
         const QString m = QString::fromUtf8(e.what());
@@ -62,7 +65,9 @@ QString CompressPage::openModelFile(const QString& path)
     filePath_ = path;
     fileDataName_ = dataName;
     fileData_.reset();
-    if (session_->dataName() == dataName && session_->sharedData()) {
+    // Shared only when its classes are the model's (a CSV's split numbers its labels by the file's order).
+    if (session_->dataName() == dataName && session_->sharedData()
+        && (classes.empty() || session_->sharedData()->train.classNames == classes)) {
         fileData_ = session_->sharedData();  // the dashboard's split of the same set
     } else if (session_->dataName() == dataName && session_->busyLoading()) {
         // The dashboard is loading the same set: share it rather than hold it twice.
@@ -91,9 +96,10 @@ QString CompressPage::openModelFile(const QString& path)
             if (!fileData_) setStatus(tr("Could not load the data set '%1' named in the model file").arg(dataName), true);
             updateSource();
         });
-        watcher->setFuture(QtConcurrent::run([name, seed]() -> std::shared_ptr<const nn::data::Split> {
+        watcher->setFuture(QtConcurrent::run([name, seed, classes]() -> std::shared_ptr<const nn::data::Split> {
             try {
-                return std::make_shared<const nn::data::Split>(nn::data::loadSource(name, savedDataOptions(name, seed)));
+                return std::make_shared<const nn::data::Split>(
+                    nn::data::loadSource(name, savedDataOptions(name, seed, classes)));
             } catch (const std::exception&) {
                 return nullptr;
             }

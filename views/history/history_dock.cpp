@@ -219,7 +219,12 @@ bool HistoryDock::setStorePath(const QString& path)
         store_ = std::move(store);
         path_ = path;
         error_.clear();
-        showMessage(tr("History: %1").arg(QDir::toNativeSeparators(path)), false);
+        if (store_->readOnly())  // a read-only file, folder or mount: viewable, not recordable
+            showMessage(tr("History: %1 is read-only (%2): its runs can be viewed, new runs are not recorded")
+                            .arg(QDir::toNativeSeparators(path), q(store_->readOnlyReason())),
+                        true);
+        else
+            showMessage(tr("History: %1").arg(QDir::toNativeSeparators(path)), false);
     } catch (const nn::Error& e) {
         error_ = q(e.what());
         showMessage(error_, true);
