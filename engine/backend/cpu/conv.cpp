@@ -456,7 +456,7 @@ void parallelShiftedWeightGrad(const Geom& g, const float* x, const float* dy, f
         for (int64_t k = 0; k < fq; ++k) dw[k] += parts[size_t(i)].sum[k];
 }
 #else
-bool useShifted(const Geom&) { return false; }
+[[maybe_unused]] bool useShifted(const Geom&) { return false; }  // unused: its callers are AVX-512 only
 #endif
 
 void convF(KernelCall& call)
