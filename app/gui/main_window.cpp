@@ -59,6 +59,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), session_(new Trai
     createBuilder();
     createStatusBar();
     connectSession();
+    watchFrameCost();  // redraws while training adapt to what a frame costs here
 
     QSettings settings;
     if (!restoreGeometry(settings.value("window/geometry").toByteArray())) applyFirstStartGeometry();

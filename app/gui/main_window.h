@@ -87,6 +87,7 @@ private:
     void fitProgressBar();
     void arrangeDocks();
     void applyFirstStartGeometry();
+    void watchFrameCost();
     // The network builder page (issue 9): its tab, Ctrl+3, projector scale, and
     // Train from the builder into the dashboard.
     void createBuilder();

@@ -3,6 +3,7 @@
 // Kept apart from main_window.cpp, which wires the session, actions and menus.
 #include <QApplication>
 #include <QDockWidget>
+#include <QElapsedTimer>
 #include <QEvent>
 #include <QProgressBar>
 #include <QScreen>
@@ -20,6 +21,7 @@
 #include "views/dashboard/histogram_panel.h"
 #include "views/dashboard/setup_panel.h"
 #include "views/stepper/stepper_view.h"
+#include "views/training/training_session.h"
 
 namespace {
 // Runs `f` once, just after the watched widget is first shown (its real size known).
@@ -38,7 +40,32 @@ public:
 private:
     std::function<void()> f_;
 };
+
+// Times each frame of the window (an UpdateRequest paints and flushes every
+// dirty widget: with software GL a 1600x1000 flush costs tens of ms) and tells
+// the training session, which spaces its redraws accordingly.
+class FrameCostWatch : public QObject {
+public:
+    FrameCostWatch(QWidget* w, views::TrainingSession* s) : QObject(w), session_(s) { w->installEventFilter(this); }
+    bool eventFilter(QObject* watched, QEvent* e) override
+    {
+        if (e->type() != QEvent::UpdateRequest || busy_) return false;
+        busy_ = true;
+        QElapsedTimer t;
+        t.start();
+        watched->event(e);  // the frame itself, handled here so it can be timed
+        session_->setFrameCost(double(t.nsecsElapsed()) / 1e6);
+        busy_ = false;
+        return true;
+    }
+
+private:
+    views::TrainingSession* session_;
+    bool busy_ = false;
+};
 } // namespace
+
+void MainWindow::watchFrameCost() { new FrameCostWatch(this, session_); }
 
 void MainWindow::applyFirstStartGeometry()
 {

@@ -286,8 +286,9 @@ int runLongRun(const Options& o)
     const double ratio = gui / cli;
     std::printf("long-run: spiral-mlp on spiral, %d epochs (batch %d, %s, %d thread(s)): CLI %.2f s, GUI %.2f s, ratio %.2f\n",
                 o.longEpochs, config.batch, config.optimizer.kind.c_str(), nn::cpu::threads(), cli, gui, ratio);
-    std::printf("long-run: curves drawn with %d of %d points; %d repaints, longest gap between two %.0f ms\n",
-                window->curves()->drawnPointCount(), window->curves()->pointCount(), gaps.paints(), gaps.longestMs());
+    std::printf("long-run: curves drawn with %d of %d points; %d repaints, longest gap between two %.0f ms; poll interval at the end %d ms\n",
+                window->curves()->drawnPointCount(), window->curves()->pointCount(), gaps.paints(), gaps.longestMs(),
+                window->session()->pollInterval());
     const bool fast = ratio <= kMaxTimeRatio;
     std::printf("long-run: %s: GUI/CLI time %.2f %s %.1f\n", fast ? "PASS" : "FAIL", ratio, fast ? "<=" : ">", kMaxTimeRatio);
     const bool pass = probe.report("long-run", o.budgetMs) && fast;

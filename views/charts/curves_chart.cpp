@@ -78,7 +78,8 @@ int fitAxisTicks(QChart* chart, const QSizeF& size)
         // An x label needs its width and air either side; a y label a line and a half.
         const double widest = fm.horizontalAdvance(QString::number(std::max(std::abs(axis->max()), std::abs(axis->min())), 'f', 0) + "0");
         const double room = horizontal ? plot.width() / (widest + fm.height() * 1.5) : plot.height() / (fm.height() * 2.2);
-        const int count = std::clamp(int(room), 1, horizontal ? 8 : 6);
+        // The x axis always gets a label past 0, or a narrow chart reads "0" alone.
+        const int count = std::clamp(int(room), horizontal ? 2 : 1, horizontal ? 8 : 6);
         double interval = niceInterval(span, count);
         if (horizontal) interval = std::max(1.0, std::round(interval));  // whole epochs
         const QString format = horizontal ? QStringLiteral("%d") : QStringLiteral("%.%1f").arg(decimalsFor(interval));
@@ -251,17 +252,35 @@ void CurvesChart::redrawSeries()
     }
 }
 
+namespace {
+// Sets a range without ever asking for thousands of ticks on the way: the old
+// interval on a much larger range (1 epoch over 5000, or 0.1 over a loss that
+// jumped to 1e6) would make QtCharts build a label item per tick before
+// fitTicks() chose the new interval. A coarse interval first, the fitted one after.
+void setRangeSafely(QAbstractAxis* a, double lo, double hi)
+{
+    if (auto* v = qobject_cast<QValueAxis*>(a)) {
+        const bool horizontal = v->orientation() == Qt::Horizontal;
+        if (v->tickType() == QValueAxis::TicksDynamic && (hi - lo) / v->tickInterval() > 50) {
+            const double coarse = niceInterval(hi - lo, 2);
+            v->setTickInterval(horizontal ? std::max(1.0, std::round(coarse)) : coarse);
+        }
+    }
+    a->setRange(lo, hi);
+}
+} // namespace
+
 void CurvesChart::rescale()
 {
     const double n = std::max<double>(1, epochs_.size());
     for (QChartView* v : {lossView_, accView_})
-        for (auto* axis : v->chart()->axes(Qt::Horizontal)) axis->setRange(0, n);
+        for (auto* axis : v->chart()->axes(Qt::Horizontal)) setRangeSafely(axis, 0, n);
     double lo = lossLo_, hi = lossHi_;
     if (!std::isfinite(lo)) lo = 0.01, hi = 1.0;
     if (log_)
-        lossYAttached_->setRange(std::max(lo * 0.8, 1e-6), hi * 1.25);
+        setRangeSafely(lossYAttached_, std::max(lo * 0.8, 1e-6), hi * 1.25);
     else
-        lossYAttached_->setRange(0.0, hi * 1.05);
+        setRangeSafely(lossYAttached_, 0.0, hi * 1.05);
     fitTicks();
 }
 
