@@ -18,7 +18,7 @@ void TrainingSession::setFrameCost(double ms)
 {
     frameMs_ = 0.7 * frameMs_ + 0.3 * std::max(0.0, ms);
     // Only a running net floods the UI; paused or stepping, every step shows at once.
-    const int interval = state_ == State::Running ? std::clamp(int(5 * frameMs_), kPollMs, kMaxPollMs) : kPollMs;
+    const int interval = state_ == State::Running ? std::clamp(int(10 * frameMs_), kPollMs, kMaxPollMs) : kPollMs;
     if (interval != poll_.interval()) poll_.setInterval(interval);
 }
 
