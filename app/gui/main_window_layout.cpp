@@ -105,6 +105,9 @@ void MainWindow::setProjectorMode(bool on)
     compress_->setUiScale(scale);
     setupScroll_->setMinimumWidth(setup_->minimumSizeHint().width() + setupScroll_->verticalScrollBar()->sizeHint().width());
     histograms_->setMinimumHeight(on ? 160 : 220);  // 1000 px high at 2x text has no room to spare
+    // The history shares the bottom's tabs in projector mode: its table and chart
+    // at 2x would otherwise set that place's height (a third of the window).
+    history_->setMinimumHeight(on ? 160 : 0);
     if (changed) arrangeDocks();
     QSettings().setValue("view/projector", on);
 }
@@ -143,8 +146,9 @@ void MainWindow::resetDockSizes()
     // The dashboard's plots get about two thirds of the height, the bottom panels the rest.
     if (auto* setupDock = findChild<QDockWidget*>("setupDock"))
         resizeDocks({setupDock}, {setupScroll_->minimumWidth() + (projector_ ? 0 : 40)}, Qt::Horizontal);
-    // In projector mode the bottom gets a little more: its one panel then shows
-    // a ten-class confusion matrix with readable cells at 2x text.
-    resizeDocks({confusionDock_}, {int(height() * (projector_ ? 0.4 : 0.36))}, Qt::Vertical);
+    // In projector mode the bottom gets a little more when the data has many
+    // classes: a ten-class confusion matrix then has readable cells at 2x text.
+    const double bottom = !projector_ ? 0.36 : confusion_->classNames().size() > 4 ? 0.45 : 0.3;
+    resizeDocks({confusionDock_}, {int(height() * bottom)}, Qt::Vertical);
     if (!projector_) resizeDocks({histogramDock_, confusionDock_}, {width() / 2, width() / 2}, Qt::Horizontal);
 }

@@ -200,6 +200,16 @@ private slots:
 
     void projectorScalesTheHistoryChart()
     {
+        if (qEnvironmentVariableIsSet("NN_SHOTS_DIR")) {  // projector mode with Fashion-MNIST's matrix in front
+            window->setProjectorMode(true);
+            dock("confusionDock")->raise();
+            window->confusion()->computeNow();
+            QTest::qWait(200);
+            window->grab().save(qEnvironmentVariable("NN_SHOTS_DIR") + "/projector-confusion.png");
+            dock("historyDock")->raise();
+            QTest::qWait(200);
+            window->grab().save(qEnvironmentVariable("NN_SHOTS_DIR") + "/projector-history.png");
+        }
         // The chart's title and the run table's column titles follow projector mode.
         QChart* chart = window->history()->chart();
         QHeaderView* header = window->history()->table()->horizontalHeader();
@@ -231,6 +241,8 @@ private slots:
         QCOMPARE(views::exportChart(*curves, small, {QSize(800, 450), 1.0}), QString());
         QCOMPARE(QImage(small).size(), QSize(800, 450));
         QCOMPARE(views::exportChart(*curves, svg), QString());
+        if (qEnvironmentVariableIsSet("NN_SHOTS_DIR"))  // to look at them
+            for (const QString& f : {png, small, svg}) QFile::copy(f, qEnvironmentVariable("NN_SHOTS_DIR") + "/" + QFileInfo(f).fileName());
         QSvgRenderer renderer(svg);
         QVERIFY(renderer.isValid());
         QCOMPARE(renderer.viewBoxF(), QRectF(0, 0, 1600, 900));

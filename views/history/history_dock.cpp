@@ -310,6 +310,7 @@ void HistoryDock::applyChartFonts()
     // The style's own small header font would also win over the widget's (the
     // column titles stayed tiny in projector mode).
     table_->horizontalHeader()->setFont(font());
+    table_->resizeColumnsToContents();  // 2x text in the same widths read "spiral…", "comp…"
     chart_->setTitleFont(title);
     chart_->legend()->setFont(font());
     for (QAbstractAxis* a : chart_->axes()) {
