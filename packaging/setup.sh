@@ -22,6 +22,7 @@ packages=(
   qt6-base-dev libqt6opengl6-dev qt6-charts-dev qt6-svg-dev libgl-dev
   # Dear ImGui (static lib includes the OpenGL3 backend) and its stb dependency
   libimgui-dev
+  libgraphviz-dev  # Graphviz's dot (libgvc) lays out the stepper's graph
   # GUI tests and screenshots without a screen
   xvfb xauth
 )

@@ -137,17 +137,21 @@ int graphExpression(const Args& args, bool json)
     printNodes(g, json);
 
     // Numeric check: central differences on every variable (shared with the stepper view).
+    // Numeric estimates in double (Richardson-extrapolated), each with its error bound.
     nlohmann::json grads = nlohmann::json::object(), numeric = nlohmann::json::object(), errors = nlohmann::json::object();
+    nlohmann::json bounds = nlohmann::json::object(), passes = nlohmann::json::object();
     double worst = 0;
     for (const auto& c : nn::checkGradients(g, e.root)) {
         worst = std::max(worst, c.relativeError);
         grads[c.name] = tensorJson(c.analytic);
         numeric[c.name] = tensorJson(c.numeric);
         errors[c.name] = num(c.relativeError);
+        bounds[c.name] = num(c.worstBound());
+        passes[c.name] = c.pass();
     }
     nlohmann::json final {{"final", true},  {"value", tensorJson(g.node(e.root).value)}, {"grads", grads},
-                          {"numeric_grads", numeric}, {"relative_errors", errors}, {"max_relative_error", num(worst)},
-                          {"nodes", g.size()}};
+                          {"numeric_grads", numeric}, {"numeric_bounds", bounds}, {"check_passes", passes},
+                          {"relative_errors", errors}, {"max_relative_error", num(worst)}, {"nodes", g.size()}};
     if (bad >= 0) final["non_finite"] = nonFiniteJson(g, bad);
     if (json) {
         emit(final);

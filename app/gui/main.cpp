@@ -2,6 +2,7 @@
 //   nnstudio [--model SPEC] [--data NAME] [--projector]
 //   nnstudio --screenshot FILE.png [--model SPEC] [--data NAME] [--train-epochs N] [--projector]
 //            [--page dashboard|stepper|builder|compress] [--pipeline STAGES] [--compress-model FILE.nnm] [--sweeps]
+//            [--formula EXPR --values "x=2, y=3"]  (stepper page)
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QFileInfo>
@@ -44,7 +45,9 @@ int main(int argc, char** argv)
     QCommandLineOption pipeline("pipeline", "Compress page: the pipeline (run before a screenshot).", "STAGES");
     QCommandLineOption compressModel("compress-model", "Compress page: compress this trained model (.nnm) instead of the dashboard's.", "FILE");
     QCommandLineOption sweeps("sweeps", "Compress page: after the pipeline, run the sensitivity sweeps and show their curves.");
-    cli.addOptions({screenshot, model, data, trainEpochs, projector, size, page, pipeline, compressModel, sweeps});
+    QCommandLineOption formula("formula", "Stepper page: the formula to step (with --values).", "EXPR");
+    QCommandLineOption values("values", "Stepper page: the formula's values, e.g. \"x=2, y=3\".", "NAME=V,...");
+    cli.addOptions({screenshot, model, data, trainEpochs, projector, size, page, pipeline, compressModel, sweeps, formula, values});
     cli.process(app);
 
     if (cli.isSet(screenshot)) qputenv("NNSTUDIO_NO_DIALOGS", "1");
@@ -57,7 +60,8 @@ int main(int argc, char** argv)
     if (cli.isSet(screenshot)) window.resetDockSizes();  // not the last session's dock sizes
     if (cli.value(page) == "stepper") {
         window.showPage(1);
-        if (cli.isSet(screenshot)) {  // show the lecture example fully stepped, 1/x explained
+        if (cli.isSet(formula)) window.stepper()->setFormula(cli.value(formula), cli.value(values));
+        if (cli.isSet(screenshot) && window.stepper()->graph()) {  // fully stepped; the lecture example's 1/x explained
             window.stepper()->runBackward();
             for (int i = 0; i < window.stepper()->graph()->size(); ++i)
                 if (window.stepper()->graph()->node(i).op == nn::OpKind::Reciprocal) window.stepper()->selectNode(i);
@@ -117,8 +121,9 @@ int main(int argc, char** argv)
             shooter->beforeCapture = compressBeforeCapture(window.compressPage(), cli.isSet(sweeps));
         shooter->start();
     }
-    window.openModel(modelPath);
-    if (!window.setupPanel()->selectData(dataName)) {
+    // The start-up state is where undo stops; the model given on the command line
+    // goes into Recent, the default one does not.
+    if (!window.openAtStart(modelPath, dataName, cli.isSet(model) && cli.value(page) != "builder")) {
         std::fprintf(stderr, "nnstudio: unknown data set '%s' (use spiral, circles, xor, gaussians, fashion-mnist or a .csv file)\n",
                      qPrintable(dataName));
         return 1;

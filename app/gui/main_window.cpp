@@ -24,16 +24,19 @@
 
 #include <nlohmann/json.hpp>
 
+#include "app/gui/field_keys.h"
 #include "engine/backend/kernel.h"
 #include "engine/core/error.h"
 #include "engine/io/model_file.h"
 #include "engine/io/onnx_export.h"
 #include "views/charts/curves_chart.h"
+#include "views/common/file_dialog.h"
 #include "views/common/paths.h"
 #include "views/compress/compress_page.h"
 #include "views/dashboard/boundary_view.h"
 #include "views/dashboard/confusion_view.h"
 #include "views/dashboard/histogram_panel.h"
+#include "views/dashboard/loss_hint.h"
 #include "views/dashboard/setup_panel.h"
 #include "views/dashboard/setup_undo.h"
 #include "views/history/history_dock.h"
@@ -60,6 +63,8 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), session_(new Trai
     createStatusBar();
     connectSession();
     watchFrameCost();  // redraws while training adapt to what a frame costs here
+    connectTrainingHints();
+    installFieldKeys();
 
     QSettings settings;
     if (!restoreGeometry(settings.value("window/geometry").toByteArray())) applyFirstStartGeometry();
@@ -190,18 +195,18 @@ void MainWindow::createMenus()
 {
     QMenu* file = menuBar()->addMenu(tr("&File"));
     file->addAction(tr("&New"), QKeySequence::New, this, [this] {
-        setup_->selectModel(views::sampleModelsDirFile("spiral-mlp.json"));
         openModel(views::sampleModelsDirFile("spiral-mlp.json"));
         setup_->selectData("spiral");
-    })->setStatusTip(tr("The spiral net on the spiral data, untrained"));
+        setup_->bringDefaults(views::SetupPanel::Picked::Data);
+    })->setStatusTip(tr("The spiral net on the spiral data, untrained, with their default settings"));
     file->addAction(tr("&Open model…"), QKeySequence::Open, this, [this] {
-        const QString path = QFileDialog::getOpenFileName(this, tr("Open model spec"), QString(), tr("Model specs (*.json)"));
-        if (!path.isEmpty()) openModel(path);
+        const QString path = views::openFileName(this, "model", tr("Open model spec"), tr("Model specs (*.json)"), views::sampleModelsDir());
+        if (!path.isEmpty() && openModel(path)) setup_->bringDefaults(views::SetupPanel::Picked::Model);
     });
     file->addAction(tr("&Save model spec…"), QKeySequence::Save, this, &MainWindow::saveModelSpec);
     auto trainedPath = [this](const QString& title, const QString& suffix, const QString& filter) {
         const QString name = session_->spec() ? QString::fromStdString(session_->spec()->name) : QString("model");
-        return QFileDialog::getSaveFileName(this, title, name + suffix, filter);
+        return views::saveFileName(this, suffix.mid(1), title, name + suffix, filter);  // kinds "nnm", "onnx"
     };
     file->addAction(tr("Save &trained model…"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_S), this, [this, trainedPath] {
         const QString path = trainedPath(tr("Save trained model"), ".nnm", tr("NN Studio models (*.nnm)"));
@@ -220,12 +225,16 @@ void MainWindow::createMenus()
     file->addAction(tr("&Quit"), QKeySequence::Quit, this, &QWidget::close);
 
     QMenu* edit = menuBar()->addMenu(tr("&Edit"));
-    QAction* undo = undo_->createUndoAction(this, tr("&Undo"));
-    undo->setShortcut(QKeySequence::Undo);
-    QAction* redo = undo_->createRedoAction(this, tr("&Redo"));
-    redo->setShortcuts({QKeySequence::Redo, QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_Z)});
-    edit->addAction(undo);
-    edit->addAction(redo);
+    undoAct_ = undo_->createUndoAction(this, tr("&Undo"));
+    undoAct_->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_Z));
+    undoAct_->setObjectName("undoAction");
+    redoAct_ = undo_->createRedoAction(this, tr("&Redo"));
+    // Not QKeySequence::Redo as well: on X11 that is Ctrl+Shift+Z too, and an action
+    // with the same key twice is an "ambiguous shortcut" that does nothing.
+    redoAct_->setShortcuts({QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_Z), QKeySequence(Qt::CTRL | Qt::Key_Y)});
+    redoAct_->setObjectName("redoAction");
+    edit->addAction(undoAct_);
+    edit->addAction(redoAct_);
 
     viewMenu_ = menuBar()->addMenu(tr("&View"));
     viewMenu_->addAction(tr("Training &dashboard"), QKeySequence(Qt::CTRL | Qt::Key_1), this, [this] { showPage(0); });
@@ -270,18 +279,32 @@ void MainWindow::connectSession()
     connect(setup_, &views::SetupPanel::dataRequested, session_, &TrainingSession::loadData);
     connect(setup_, &views::SetupPanel::modelRequested, this, &MainWindow::openModel);
     connect(setup_, &views::SetupPanel::configChanged, this, [this] {
-        if (session_->state() == TrainingSession::State::Ready) session_->setConfig(setup_->trainConfig());
+        if (session_->state() != TrainingSession::State::Ready) return;
+        session_->setConfig(setup_->trainConfig());
+        updateRunActions();  // "epoch 0 of N" follows the Epochs field
     });
     connect(session_, &TrainingSession::stateChanged, this, &MainWindow::updateRunActions);
+    // A new model or new data: the last run's figures describe something that is
+    // gone, so they go too (the History dock keeps the run).
     connect(session_, &TrainingSession::modelChanged, this, [this] {
         curves_->clear();
-        progress_->setValue(0);
+        metricsLabel_->clear();
         updateRunActions();
     });
     connect(session_, &TrainingSession::dataChanged, this, [this] {
         curves_->clear();
+        metricsLabel_->clear();
         updateRunActions();
     });
+    connect(session_, &TrainingSession::branchPrepared, this, [this] {
+        const auto& parent = session_->parentHistory();
+        curves_->clear();
+        if (!parent.empty()) curves_->addEpochs(parent.data(), parent.size());
+        const auto& s = session_->snapshot();
+        metricsLabel_->setText(tr("branch of run #%1 from %2").arg(session_->branchOrigin().parentId).arg(views::weightsLabel(s.epoch, s.step)));
+        updateRunActions();
+    });
+    connect(session_, &TrainingSession::notice, this, [this](const QString& m) { statusBar()->showMessage(m, 10000); });
     connect(session_, &TrainingSession::epochsFinished, this, [this](int from, const nn::EpochMetrics& m) {
         const auto& h = session_->history();
         curves_->addEpochs(h.data() + from, h.size() - size_t(from));
@@ -292,8 +315,9 @@ void MainWindow::connectSession()
         progress_->setValue(done);
     });
     connect(session_, &TrainingSession::stepped, this, [this](qint64 step, double loss) {
-        if (session_->state() == TrainingSession::State::Paused)
-            metricsLabel_->setText(tr("step %1 · batch loss %2").arg(step).arg(loss, 0, 'f', 4));
+        const auto& s = session_->snapshot();
+        if (session_->state() == TrainingSession::State::Paused && s.step == step)  // the weights the panels show
+            metricsLabel_->setText(tr("%1 · batch loss %2").arg(views::weightsLabel(s.epoch, s.step)).arg(loss, 0, 'f', 4));
     });
     connect(session_, &TrainingSession::finished, this, [this](const nn::TrainResult& r) {
         // The state label says how the run ended, the metrics label where: no word twice.
@@ -302,7 +326,9 @@ void MainWindow::connectSession()
         else if (r.status == nn::TrainStatus::Diverged) outcome = tr("Diverged");
         else if (r.status == nn::TrainStatus::Cancelled) outcome = tr("Stopped");
         stateLabel_->setText(outcome);
-        metricsLabel_->setText(tr("%1 epochs · test acc %2").arg(r.epochs).arg(r.testAccuracy, 0, 'f', 3));
+        const auto& s = session_->snapshot();
+        const QString weights = s.restored ? tr(", weights of epoch %1 (step %2)").arg(s.epoch).arg(s.step) : QString();
+        metricsLabel_->setText(tr("%1 epochs%2 · test acc %3").arg(r.epochs).arg(weights).arg(r.testAccuracy, 0, 'f', 3));
         if (r.status == nn::TrainStatus::Diverged) showError(QString::fromStdString(r.message));
     });
     connect(session_, &TrainingSession::errorOccurred, this, &MainWindow::showError);
@@ -323,7 +349,7 @@ void MainWindow::startBranch(const views::HistoryDock::BranchRequest& b)
     auto apply = [this, b] {
         session_->setModelSpec(b.spec);
         session_->setConfig(setup_->trainConfig());
-        session_->prepareBranch(b.state, b.parentId, b.parentStep);
+        session_->prepareBranch(b.state, b.parentId, b.parentStep, b.parentHistory);
         showPage(0);
     };
     if (session_->dataName() == b.dataset && session_->data()) {
@@ -363,19 +389,52 @@ void MainWindow::updateRunActions()
     resetAct_->setEnabled(canRun);
     static const char* names[] = {"No model or data", "Ready", "Training…", "Paused", "Finished"};
     stateLabel_->setText(tr(names[int(s)]));
-    if (s == S::Ready) progress_->setValue(0);
+    // The run's epochs (the set-up's while nothing runs yet), never a stale maximum.
+    progress_->setMaximum(std::max(1, session_->config().epochs));
+    progress_->setValue(std::min(session_->epochsDone(), progress_->maximum()));
 }
 
-void MainWindow::openModel(const QString& path)
+bool MainWindow::openModel(const QString& path)
+{
+    if (!loadModel(path)) {
+        if (!QFileInfo::exists(path)) removeRecent(path);  // a Recent entry whose file is gone goes
+        return false;
+    }
+    addRecent(path);
+    return true;
+}
+
+bool MainWindow::loadModel(const QString& path)
 {
     if (!QFileInfo::exists(path)) {
         showError(tr("%1: no such model spec file").arg(path));
-        return;
+        return false;
+    }
+    session_->setConfig(setup_->trainConfig());
+    if (!session_->setModelFile(path)) {
+        // Refused (it does not fit the data, or does not parse): the form names the
+        // model still loaded (a pick put back this way leaves no undo entry).
+        if (!session_->modelPath().isEmpty()) setup_->selectModel(session_->modelPath());
+        return false;
     }
     setup_->selectModel(path);
-    session_->setConfig(setup_->trainConfig());
-    session_->setModelFile(path);
-    addRecent(path);
+    return true;
+}
+
+bool MainWindow::openAtStart(const QString& modelPath, const QString& dataName, bool remember)
+{
+    bool known = true;
+    views::withoutFormUndo(setup_, [&] {
+        if (remember)
+            openModel(modelPath);
+        else
+            loadModel(modelPath);
+        known = setup_->selectData(dataName);
+        if (known) setup_->applyDefaults();
+        session_->setConfig(setup_->trainConfig());
+    });
+    undo_->clear();  // and clean: nothing to take back, nothing unsaved
+    return known;
 }
 
 void MainWindow::addRecent(const QString& path)
@@ -390,12 +449,23 @@ void MainWindow::addRecent(const QString& path)
     rebuildRecentMenu();
 }
 
+void MainWindow::removeRecent(const QString& path)
+{
+    QSettings settings;
+    QStringList recent = settings.value(kRecentKey).toStringList();
+    if (recent.removeAll(QFileInfo(path).absoluteFilePath()) == 0) return;
+    settings.setValue(kRecentKey, recent);
+    rebuildRecentMenu();
+}
+
 void MainWindow::rebuildRecentMenu()
 {
     recentMenu_->clear();
     const QStringList recent = QSettings().value(kRecentKey).toStringList();
     for (const QString& path : recent)
-        recentMenu_->addAction(QFileInfo(path).fileName(), this, [this, path] { openModel(path); })->setStatusTip(path);
+        recentMenu_->addAction(QFileInfo(path).fileName(), this, [this, path] {
+            if (openModel(path)) setup_->bringDefaults(views::SetupPanel::Picked::Model);
+        })->setStatusTip(path);
     recentMenu_->setEnabled(!recent.isEmpty());
 }
 
@@ -425,8 +495,8 @@ void MainWindow::saveModelSpec()
         showError(tr("There is no model to save yet: open a model spec first (File → Open model)."));
         return;
     }
-    const QString path = QFileDialog::getSaveFileName(this, tr("Save model spec"), QString::fromStdString(session_->spec()->name) + ".json",
-                                                      tr("Model specs (*.json)"));
+    const QString path = views::saveFileName(this, "model", tr("Save model spec"), QString::fromStdString(session_->spec()->name) + ".json",
+                                             tr("Model specs (*.json)"));
     if (path.isEmpty()) return;
     QFile f(path);
     if (!f.open(QIODevice::WriteOnly | QIODevice::Truncate)) {
@@ -447,7 +517,8 @@ QString MainWindow::saveTrainedModel(const QString& path)
     try {
         nn::io::ModelFileExtras extras;
         extras.classNames = session_->data()->train.classNames;
-        if (const auto state = session_->latestCheckpoint()) {  // so training can resume where it stopped
+        const auto state = session_->modelState();  // the state behind the saved weights
+        if (state && !state->optimizer.empty()) {  // so training can resume where it stopped
             extras.optimizerKind = session_->config().optimizer.kind;
             extras.optimizerState = state->optimizer;
         }
@@ -548,8 +619,10 @@ void MainWindow::showBuilder() { pages_->setCurrentWidget(builder_); }
 
 void MainWindow::trainFromBuilder(const QString& specPath, const QString& dataName)
 {
-    openModel(specPath);
+    // The data first: a spec is checked against the data it will train on, and
+    // while that loads the check waits for it.
     if (setup_->dataName() != dataName) setup_->selectData(dataName);
+    openModel(specPath);
     showPage(0);
     // Loading runs in the background: start when the session says it is ready.
     auto once = std::make_shared<QMetaObject::Connection>();
@@ -567,4 +640,27 @@ void MainWindow::trainFromBuilder(const QString& specPath, const QString& dataNa
         disconnect(*fail);
     });
     QTimer::singleShot(0, this, go);
+}
+
+void MainWindow::installFieldKeys()
+{
+    new FieldKeys(this, {trainAct_, undoAct_, redoAct_}, [this] { return pages_->currentWidget(); });
+}
+
+void MainWindow::connectTrainingHints()
+{
+    auto update = [this](bool diverged) {
+        const views::LossHint h = views::lossHint(session_->history(), session_->config().lr, diverged);
+        setup_->setTrainingHint(h.text, h.suggestedLr);
+    };
+    connect(session_, &TrainingSession::epochsFinished, this, [update] { update(false); });
+    connect(session_, &TrainingSession::finished, this, [update](const nn::TrainResult& r) {
+        update(r.status == nn::TrainStatus::Diverged);
+    });
+    auto clear = [this] { setup_->setTrainingHint({}); };  // a new run has nothing to say yet
+    connect(session_, &TrainingSession::modelChanged, this, clear);
+    connect(session_, &TrainingSession::dataChanged, this, clear);
+    connect(session_, &TrainingSession::stateChanged, this, [clear](TrainingSession::State s) {
+        if (s == TrainingSession::State::Ready) clear();
+    });
 }

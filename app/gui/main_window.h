@@ -54,8 +54,14 @@ public:
     // Set-up dock at its minimum width, bottom panels about a third of the height.
     void resetDockSizes();
     bool projectorMode() const { return projector_; }
-    // Opens a model spec file (also used by the command line and Recent).
-    void openModel(const QString& path);
+    // Opens a model spec file (File > Open, Recent, the set-up panel): an undoable
+    // change of the set-up's model; added to Recent when it opened. False, with the
+    // message shown, when the file is missing or not a valid spec.
+    bool openModel(const QString& path);
+    // The start-up state (command line, defaults): the model, the data set and the
+    // defaults they bring, recorded as where undo stops, not as changes. `remember`
+    // adds the model to Recent. False when the data set is unknown.
+    bool openAtStart(const QString& modelPath, const QString& dataName, bool remember);
     QString statusText() const;
     // Rewind and branch (History → Branch...): the parent's settings, model, data and
     // snapshot are set up; Train starts the new run, recorded as the parent's child.
@@ -72,7 +78,13 @@ private:
     void connectSession();
     void updateRunActions();
     void addRecent(const QString& path);
+    void removeRecent(const QString& path);
     void rebuildRecentMenu();
+    bool loadModel(const QString& path);  // the set-up's model and the session's spec
+    // Keys in fields (Esc/Enter leave, Space trains, Ctrl+Z undoes): field_keys.h.
+    void installFieldKeys();
+    // The set-up panel's hint when the loss rises or diverges (loss_hint.h).
+    void connectTrainingHints();
     void exportChartDialog();
     void saveModelSpec();
 public:
@@ -119,6 +131,8 @@ private:
     class QDockWidget* histogramDock_ = nullptr;
     class QDockWidget* confusionDock_ = nullptr;
     QAction *trainAct_, *pauseAct_, *stepAct_, *stopAct_, *resetAct_, *projectorAct_;
+    QAction* undoAct_ = nullptr;
+    QAction* redoAct_ = nullptr;
     QLabel* deviceLabel_ = nullptr;
     QLabel* stateLabel_ = nullptr;
     QLabel* metricsLabel_ = nullptr;

@@ -19,11 +19,12 @@ struct Token {
 
 std::vector<Token> tokenize(const std::string& s, const std::string& formula);
 
-[[noreturn]] void fail(const std::string& formula, int column, const std::string& message)
+[[noreturn]] void fail(const std::string& formula, int column, const std::string& message,
+                       ParseError::Kind kind = ParseError::Kind::Syntax, const std::string& variable = {})
 {
     throw ParseError("column " + std::to_string(column) + ": " + message + "\n  " + formula + "\n  "
                          + std::string(size_t(std::max(0, column - 1)), ' ') + "^",
-                     column);
+                     column, kind, variable);
 }
 
 std::vector<Token> tokenize(const std::string& s, const std::string& formula)
@@ -78,10 +79,12 @@ public:
         Value v = expr();
         if (peek().kind != Token::End) fail(text_, peek().column, "unexpected '" + peek().text + "' after a complete formula");
         if (v.constant) fail(text_, 1, "the formula has no variables; use at least one, e.g. x*2");
+        failIfMissing();
         e_.root = v.node;
         for (const auto& [name, value] : values_)
             if (!e_.variables.count(name))
-                throw Error("--set gives a value for '" + name + "', which the formula does not use");
+                throw ParseError("--set gives a value for '" + name + "', which the formula does not use", 0,
+                                 ParseError::Kind::UnusedValue, name);
     }
 
 private:
@@ -113,8 +116,17 @@ private:
         try {
             return g().apply(op, {a, b});
         } catch (const Error& err) {
+            failIfMissing();  // a stand-in scalar for a missing value may be what does not fit
             fail(text_, column, err.what());
         }
+    }
+    // A variable without a value is reported after the whole formula parsed, so a
+    // syntax error later in it is not hidden behind the missing value.
+    void failIfMissing()
+    {
+        if (missing_.empty()) return;
+        fail(text_, missingColumn_, "variable '" + missing_ + "' has no value; give one with --set " + missing_ + "=…",
+             ParseError::Kind::MissingValue, missing_);
     }
 
     Value expr()
@@ -193,9 +205,12 @@ private:
         auto it = e_.variables.find(t.text);
         if (it != e_.variables.end()) return {std::nullopt, it->second};
         auto v = values_.find(t.text);
-        if (v == values_.end())
-            fail(text_, t.column, "variable '" + t.text + "' has no value; give one with --set " + t.text + "=…");
-        const int node = g().addVariable(t.text, v->second.clone());
+        if (v == values_.end() && missing_.empty()) {
+            missing_ = t.text;
+            missingColumn_ = t.column;
+        }
+        // A missing value parses on as a scalar 0 (failIfMissing reports it at the end).
+        const int node = g().addVariable(t.text, v == values_.end() ? Tensor::scalar(0) : v->second.clone());
         e_.variables[t.text] = node;
         return {std::nullopt, node};
     }
@@ -278,6 +293,8 @@ private:
     const std::string& text_;
     std::vector<Token> tokens_;
     size_t pos_ = 0;
+    std::string missing_;  // the first variable without a value
+    int missingColumn_ = 0;
     const std::map<std::string, Tensor>& values_;
     Expression& e_;
 };

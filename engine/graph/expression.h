@@ -21,14 +21,24 @@
 namespace nn {
 
 // A parse error: what() reads "column 9: expected ')' ..." followed by the
-// formula and a caret under the column.
+// formula and a caret under the column. what() names the command line's --set;
+// a GUI words missing and unused values its own way from kind() and variable().
 class ParseError : public Error {
 public:
-    ParseError(const std::string& message, int column) : Error(message), column_(column) {}
-    int column() const { return column_; }  // 1-based
+    enum class Kind { Syntax, MissingValue, UnusedValue };
+    ParseError(const std::string& message, int column, Kind kind = Kind::Syntax, std::string variable = {})
+        : Error(message), column_(column), kind_(kind), variable_(std::move(variable))
+    {
+    }
+    int column() const { return column_; }  // 1-based; 0 for an unused value (not in the formula)
+    Kind kind() const { return kind_; }
+    // MissingValue: the first variable without a value; UnusedValue: the name given but not used.
+    const std::string& variable() const { return variable_; }
 
 private:
     int column_;
+    Kind kind_;
+    std::string variable_;
 };
 
 struct Expression {
@@ -38,7 +48,8 @@ struct Expression {
 };
 
 // Every variable in the formula needs a value in `values` (scalars or tensors);
-// a missing one, or a value given for a name the formula lacks, is an nn::Error.
+// a missing one, or a value given for a name the formula lacks, is a ParseError.
+// Syntax errors come first: a formula with both reports the syntax error.
 Expression parseExpression(const std::string& text, const std::map<std::string, Tensor>& values);
 
 } // namespace nn

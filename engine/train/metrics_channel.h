@@ -22,8 +22,10 @@ struct TrainEvent {
     // and the latest gradients, so views can draw them without touching the
     // trainer's tensors (which the worker keeps changing).
     std::vector<Tensor> params, grads;
-    // Epoch events: the whole training state at that epoch's end (weights, batch
-    // norm buffers, optimizer state), so a watcher can keep it and branch from it.
+    // The whole training state (weights, batch norm buffers, optimizer state) with
+    // those parameters: at an epoch's end (a watcher can keep it and branch from
+    // it), after a single step or a pause (mid-epoch: for saving, not branching),
+    // and at the run's end (after early stopping, the restored epoch's weights).
     std::shared_ptr<const TrainerCheckpoint> checkpoint;
 };
 

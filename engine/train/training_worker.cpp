@@ -29,26 +29,36 @@ TrainingWorker::~TrainingWorker()
 
 void TrainingWorker::start(bool paused)
 {
+    std::lock_guard lock(mutex_);
     if (state_ != State::Idle) return;
     paused_ = paused;
     pauseReported_ = paused;  // nothing has run yet: the watcher already has the initial weights
+    pendingSteps_ = 0;
     state_ = paused ? State::Paused : State::Running;
     thread_ = std::thread([this] { loop(); });
 }
 
+// Every control below changes the state only from the states it names, under the
+// lock the loop also takes to end the run: so none can move a Finished worker
+// back to Paused or Running, and none leaves a step request behind it.
+
 void TrainingWorker::pause()
 {
     std::lock_guard lock(mutex_);
+    pendingSteps_ = 0;  // "stop now": steps asked for before the pause are dropped
+    if (state_ != State::Running && state_ != State::Paused) return;
     paused_ = true;
-    if (state_ == State::Running) state_ = State::Paused;
+    state_ = State::Paused;
 }
 
 void TrainingWorker::resume()
 {
     {
         std::lock_guard lock(mutex_);
+        pendingSteps_ = 0;  // a running worker steps anyway; left over, they would run at the next pause
+        if (state_ != State::Paused) return;
         paused_ = false;
-        if (state_ == State::Paused) state_ = State::Running;
+        state_ = State::Running;
     }
     wake_.notify_all();
 }
@@ -57,7 +67,7 @@ void TrainingWorker::stepOnce()
 {
     {
         std::lock_guard lock(mutex_);
-        if (!paused_) return;
+        if (state_ != State::Paused || cancel_) return;
         ++pendingSteps_;
     }
     wake_.notify_all();
@@ -68,6 +78,7 @@ void TrainingWorker::cancel()
     {
         std::lock_guard lock(mutex_);
         cancel_ = true;
+        pendingSteps_ = 0;
     }
     wake_.notify_all();
 }
@@ -77,12 +88,21 @@ void TrainingWorker::wait()
     if (thread_.joinable()) thread_.join();
 }
 
+int TrainingWorker::pendingSteps() const
+{
+    std::lock_guard lock(mutex_);
+    return pendingSteps_;
+}
+
 void TrainingWorker::reportStep()
 {
     TrainEvent e;
     e.type = TrainEvent::Type::Step;
     e.step = {trainer_->result().steps, trainer_->result().epochs, trainer_->lastLoss(), 0};
-    e.params = trainer_->parameterSnapshot();
+    // The whole state, so a watcher can save or export exactly the weights it draws
+    // (batch norm statistics included) while paused mid-epoch.
+    e.checkpoint = std::make_shared<const TrainerCheckpoint>(trainer_->checkpoint());
+    e.params = e.checkpoint->params;
     e.grads = trainer_->gradientSnapshot();
     channel_.push(std::move(e));
 }
@@ -115,11 +135,18 @@ void TrainingWorker::loop()
         if (!more) break;
     }
     trainer_->cancel();  // no-op when training already ended by itself
-    state_ = State::Finished;
+    {
+        std::lock_guard lock(mutex_);
+        state_ = State::Finished;
+        pendingSteps_ = 0;
+    }
     TrainEvent e;
     e.type = TrainEvent::Type::Finished;
     e.result = trainer_->result();
-    e.params = trainer_->parameterSnapshot();
+    // The state the run ends with: after early stopping, the restored best epoch's
+    // weights (not the last epoch's), which is what a watcher saves and exports.
+    e.checkpoint = std::make_shared<const TrainerCheckpoint>(trainer_->checkpoint());
+    e.params = e.checkpoint->params;
     e.grads = trainer_->gradientSnapshot();
     channel_.push(std::move(e));
 }

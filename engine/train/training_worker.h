@@ -5,6 +5,11 @@
 //
 //   Idle --start--> Running <--pause/resume--> Paused --stepOnce--> (one step) Paused
 //   Running|Paused --cancel or training over--> Finished
+//
+// Step requests are queued only while Paused, and only for that pause: resume,
+// pause and cancel drop the ones not yet run (a resumed run is already stepping;
+// a pause means "stop now"; a cancelled run runs nothing more). Once Finished,
+// every control is a no-op and the state stays Finished.
 #include <atomic>
 #include <condition_variable>
 #include <memory>
@@ -29,18 +34,20 @@ public:
     void cancel();
     void wait();      // blocks until Finished
     State state() const { return state_.load(); }
+    // Single steps asked for and not yet started (0 unless Paused).
+    int pendingSteps() const;
     MetricsChannel& channel() { return channel_; }
     // Valid once Finished.
     const TrainResult& result() const { return trainer_->result(); }
 
 private:
     void loop();
-    void reportStep();  // a Step event with the current loss, weights and gradients
+    void reportStep();  // a Step event with the current loss, weights, gradients and state
 
     std::unique_ptr<Trainer> trainer_;
     MetricsChannel channel_;
     std::thread thread_;
-    std::mutex mutex_;
+    mutable std::mutex mutex_;
     std::condition_variable wake_;
     std::atomic<State> state_ {State::Idle};
     bool paused_ = false, cancel_ = false;

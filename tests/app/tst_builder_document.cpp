@@ -252,6 +252,35 @@ private slots:
         QCOMPARE(errorsOn(a, d, "out"), QString("It gives 5 scores but spiral has 2 classes; set units to 2 or \"auto\"."));
     }
 
+    // Issue 22 item 27: a ReLU (or any activation) feeding softmax cross-entropy
+    // trains, but the loss expects logits: a warning on the loss, not an error.
+    void activationBeforeTheLossIsAWarning()
+    {
+        Document d;
+        d.loadSpecJson(sample("spiral-mlp.json"));
+        QVERIFY(analyze(d, kSpiral).warningCount() == 0);  // the samples end in logits
+        QUndoStack undo;
+        undo.push(new SetPropertyCommand(&d, uidOf(d, "out"), "activation", "relu"));
+        const Analysis a = analyze(d, kSpiral);
+        QVERIFY2(a.ok(), a.firstError(d).c_str());  // still trains
+        QCOMPARE(a.warningCount(), 1);
+        const auto& w = a.nodes.at(uidOf(d, "loss")).warnings;
+        QCOMPARE(int(w.size()), 1);
+        QVERIFY2(QString::fromStdString(w.front()).contains("expects logits") && QString::fromStdString(w.front()).contains("out")
+                     && QString::fromStdString(w.front()).contains("relu"),
+                 w.front().c_str());
+        QVERIFY(QString::fromStdString(a.firstWarning(d)).startsWith("loss: "));
+        // Any non-identity activation.
+        undo.push(new SetPropertyCommand(&d, uidOf(d, "out"), "activation", "sigmoid"));
+        QCOMPARE(analyze(d, kSpiral).warningCount(), 1);
+        undo.push(new SetPropertyCommand(&d, uidOf(d, "out"), "activation", "none"));
+        QCOMPARE(analyze(d, kSpiral).warningCount(), 0);
+        // MSE has no logits to expect.
+        undo.push(new SetPropertyCommand(&d, uidOf(d, "out"), "activation", "relu"));
+        undo.push(new SetPropertyCommand(&d, uidOf(d, "loss"), "loss", "mse"));
+        QCOMPARE(analyze(d, kSpiral).warningCount(), 0);
+    }
+
     void wrongInputShapeIsOnTheInput()
     {
         Document d;

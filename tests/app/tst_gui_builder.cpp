@@ -315,6 +315,62 @@ private slots:
         QVERIFY(b->trainButton()->isEnabled());
     }
 
+    // Issue 22 item 27: with another node selected (as it is after every drop),
+    // a layer dropped onto a wire, or a few pixels beside it, still splices in.
+    void dropOnAConnectionSplicesWhileAnotherNodeIsSelected()
+    {
+        QVERIFY(b->openFile(QString(qgetenv("NN_SOURCE_DIR")) + "/assets/models/spiral-mlp.json").isEmpty());
+        QVERIFY(b->setData("spiral"));
+        const int h1 = b->document()->nodeById("h1")->uid, h2 = b->document()->nodeById("h2")->uid;
+        const int out = b->document()->nodeById("out")->uid;
+        for (const double beside : {0.0, 5.0}) {
+            b->scene()->clearSelection();
+            node("h1")->setSelected(true);  // a node that already has an output
+            EdgeItem* e = b->scene()->edgeItem({h2, out, 0});
+            QVERIFY(e);
+            const QPointF at = e->mapToScene(e->path().pointAtPercent(0.5)) + QPointF(beside, 0);
+            b->canvas()->centerOn(at);
+            dropOnCanvas("dropout", viewPos(at));
+            QVERIFY2(window->undoStack()->undoText().startsWith("Insert Dropout"), qPrintable(window->undoStack()->undoText()));
+            const std::string added = b->document()->node(b->scene()->selectedNodes().front())->id;
+            QCOMPARE(int(b->document()->inputsOf(out).size()), 1);
+            QCOMPARE(b->document()->inputsOf(out).front().from, b->document()->nodeById(added)->uid);
+            QCOMPARE(b->document()->inputsOf(b->document()->nodeById(added)->uid).front().from, h2);
+            window->undoStack()->undo();
+            QCOMPARE(b->document()->inputsOf(out).front().from, h2);
+        }
+        // Selected node without outputs, dropped onto a wire: still a splice, not "add after".
+        b->scene()->clearSelection();
+        EdgeItem* e = b->scene()->edgeItem({h1, h2, 0});
+        QVERIFY(e);
+        node("out")->setSelected(true);
+        const QPointF at = e->mapToScene(e->path().pointAtPercent(0.5));
+        b->canvas()->centerOn(at);
+        dropOnCanvas("dropout", viewPos(at));
+        QVERIFY2(window->undoStack()->undoText().startsWith("Insert Dropout"), qPrintable(window->undoStack()->undoText()));
+        window->undoStack()->undo();
+    }
+
+    // Issue 22 item 27: a ReLU before softmax cross-entropy is said, as a warning;
+    // Train stays enabled.
+    void activationBeforeTheLossWarns()
+    {
+        QVERIFY(b->openFile(QString(qgetenv("NN_SOURCE_DIR")) + "/assets/models/spiral-mlp.json").isEmpty());
+        QVERIFY(b->setData("spiral"));
+        QVERIFY(!b->statusText().contains("Warning"));
+        b->scene()->clearSelection();
+        node("out")->setSelected(true);
+        auto* box = qobject_cast<QComboBox*>(b->properties()->editor("activation"));
+        QVERIFY(box);
+        box->setCurrentIndex(box->findText("relu"));
+        emit box->activated(box->currentIndex());  // as a click on the item does
+        QVERIFY2(b->statusText().contains("Warning") && b->statusText().contains("logits"), qPrintable(b->statusText()));
+        QVERIFY(b->trainButton()->isEnabled());
+        QVERIFY(node("loss")->toolTip().contains("logits"));
+        window->undoStack()->undo();
+        QVERIFY(!b->statusText().contains("Warning"));
+    }
+
     void everyTemplateIsValidAndLaidOut()
     {
         for (const auto& t : templates()) {

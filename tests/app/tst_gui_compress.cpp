@@ -294,10 +294,40 @@ private slots:
         QVERIFY(QFileInfo(out).size() > 0);
         page->useDashboardModel();
         QVERIFY(page->sourceText().contains("dashboard"));
+        // Issue 22 item 24: the file's results do not stay under the dashboard's header.
+        QVERIFY(page->stages().empty());
+        QCOMPARE(page->filmstrip()->frameCount(), 0);
+        QCOMPARE(page->layerTable()->rowCount(), 0);
+        QVERIFY2(page->statusText().contains("were cleared"), qPrintable(page->statusText()));
+        QVERIFY(!page->compressedModel() || page->saveCompressedModel(tmp.filePath("stale.nnm")) != QString());
+    }
+
+    // Issue 22 item 24: after the dashboard's model changes, the header and the
+    // results describe the same model: the old results are cleared, never shown
+    // under the new model's name.
+    void headerAndResultsDescribeTheSameModel()
+    {
+        QVERIFY(runToEnd("prune:0.5"));
+        QCOMPARE(int(page->stages().size()), 2);
+        QVERIFY(page->sourceText().contains("spiral-mlp"));
+        window->openModel(QString(qgetenv("NN_SOURCE_DIR")) + "/assets/models/tiny-2-8-8-2.json");
+        QTRY_VERIFY_WITH_TIMEOUT(window->session()->state() == TrainingSession::State::Ready, 10000);
+        QVERIFY(!page->sourceText().contains("spiral-mlp"));
+        QVERIFY(page->stages().empty());
+        QCOMPARE(page->layerTable()->rowCount(), 0);
+        QVERIFY2(page->statusText().contains("spiral-mlp"), qPrintable(page->statusText()));  // says whose were cleared
+        // The new model's own results show under its own header.
+        window->session()->setConfig(window->setupPanel()->trainConfig());
+        window->session()->train();
+        QTRY_VERIFY_WITH_TIMEOUT(window->session()->state() == TrainingSession::State::Finished, 20000);
+        QVERIFY(runToEnd("prune:0.5"));
+        QCOMPARE(int(page->stages().size()), 2);
+        QVERIFY(page->sourceText().contains(QString::fromStdString(window->session()->spec()->name)));
     }
 
     void sweepsDrawTheSensitivityCurves()
     {
+        QVERIFY(runToEnd("prune:0.5"));  // the dashboard's own stages (the file's were cleared)
         QCOMPARE(page->runSweeps(), QString());
         QVERIFY(page->running());
         QVERIFY(!page->run().isEmpty());  // one job at a time

@@ -7,6 +7,7 @@
 #include <QDockWidget>
 #include <QFile>
 #include <QImage>
+#include <QLabel>
 #include <QProgressBar>
 #include <QStatusBar>
 #include <QValueAxis>
@@ -14,10 +15,13 @@
 #include <QTemporaryDir>
 
 #include "app/gui/main_window.h"
+#include "engine/io/model_file.h"
+#include "engine/train/trainer.h"
 #include "views/charts/curves_chart.h"
 #include "views/dashboard/boundary_view.h"
 #include "views/dashboard/confusion_view.h"
 #include "views/dashboard/histogram_panel.h"
+#include "views/dashboard/loss_hint.h"
 #include "views/dashboard/setup_panel.h"
 #include "views/training/training_session.h"
 
@@ -33,6 +37,45 @@ private:
     void waitReady()
     {
         QTRY_VERIFY_WITH_TIMEOUT(!session()->busyLoading() && session()->state() == TrainingSession::State::Ready, 10000);
+    }
+    QAction* action(const QKeySequence& key)
+    {
+        for (QAction* a : window->findChildren<QAction*>())
+            if (a->shortcut() == key) return a;
+        return nullptr;
+    }
+    QProgressBar* progressBar() { return window->statusBar()->findChild<QProgressBar*>(); }
+    static std::vector<std::vector<float>> values(const std::vector<nn::Tensor>& ts)
+    {
+        std::vector<std::vector<float>> out;
+        for (const auto& t : ts) out.push_back(t.toVector());
+        return out;
+    }
+    static std::vector<std::vector<float>> values(const nn::Model& m)
+    {
+        std::vector<std::vector<float>> out;
+        for (const auto& p : m.parameters()) out.push_back(p.value.toVector());
+        return out;
+    }
+    // Every panel names the weights the session's snapshot holds (once the
+    // background work has caught up): the boundary, the confusion matrix, the
+    // histograms' shown entry and the status bar.
+    QString panelsDisagree()
+    {
+        const auto& s = session()->snapshot();
+        QStringList out;
+        auto* b = window->boundary();
+        b->boundaryImage();  // computes when due
+        if (b->shownEpoch() != s.epoch || b->shownStep() != s.step)
+            out << QString("boundary %1/%2").arg(b->shownEpoch()).arg(b->shownStep());
+        auto* c = window->confusion();
+        if (c->isComputing() || c->matrixEpoch() != s.epoch || c->matrixStep() != s.step)
+            out << QString("confusion %1/%2").arg(c->matrixEpoch()).arg(c->matrixStep());
+        auto* h = window->histograms();
+        if (h->frameEpoch(h->sliderPosition()) != s.epoch || h->frameStep(h->sliderPosition()) != s.step)
+            out << QString("histograms %1/%2").arg(h->frameEpoch(h->sliderPosition())).arg(h->frameStep(h->sliderPosition()));
+        if (out.isEmpty()) return {};
+        return QString("snapshot %1/%2 but %3").arg(s.epoch).arg(s.step).arg(out.join(", "));
     }
 
 private slots:
@@ -215,6 +258,232 @@ private slots:
         window->openModel(bad.fileName());
         QCOMPARE(errors.count(), 1);
         QVERIFY(errors.at(0).at(0).toString().contains("bad.json"));
+    }
+
+    // Item 21: a loss that rises over several epochs, or diverges, gives a hint
+    // with a lower learning rate; noise near convergence does not; a validation
+    // loss that rises while the training loss falls is called overfitting.
+    void lossHintRules()
+    {
+        auto run = [](std::initializer_list<std::pair<double, double>> losses) {
+            std::vector<nn::EpochMetrics> h;
+            for (const auto& [train, val] : losses) {
+                nn::EpochMetrics m;
+                m.epoch = int(h.size()) + 1;
+                m.trainLoss = train;
+                m.valLoss = val;
+                h.push_back(m);
+            }
+            return h;
+        };
+        const auto rising = views::lossHint(run({{0.60, 0.61}, {0.55, 0.57}, {0.62, 0.63}, {0.70, 0.72}, {0.81, 0.85}}), 0.03);
+        QVERIFY2(rising.text.contains("learning rate"), qPrintable(rising.text));
+        QVERIFY(qAbs(rising.suggestedLr - 0.003) < 1e-9);
+        QVERIFY(views::lossHint(run({{0.60, 0.6}, {0.30, 0.3}, {0.10, 0.1}, {0.011, 0.02}, {0.010, 0.02}, {0.014, 0.02},
+                                     {0.013, 0.02}, {0.015, 0.02}}),
+                                0.03)
+                    .text.isEmpty());  // +50% of a tiny loss is noise
+        QVERIFY(views::lossHint(run({{0.6, 0.6}, {0.5, 0.5}}), 0.03).text.isEmpty());
+        const auto overfit = views::lossHint(run({{0.6, 0.6}, {0.4, 0.45}, {0.3, 0.40}, {0.25, 0.42}, {0.2, 0.45}, {0.15, 0.48},
+                                                  {0.12, 0.50}, {0.10, 0.55}, {0.08, 0.60}}),
+                                             0.03);
+        QVERIFY2(overfit.text.contains("overfitting") && overfit.suggestedLr == 0, qPrintable(overfit.text));
+        const auto diverged = views::lossHint(run({{0.6, 0.6}, {NAN, NAN}}), 0.5);
+        QVERIFY(diverged.text.contains("diverged") && qAbs(diverged.suggestedLr - 0.05) < 1e-9);
+    }
+
+    // ... and the set-up panel shows it for a real run whose loss rises.
+    void risingLossShowsAHint()
+    {
+        session()->reset();
+        waitReady();
+        QCOMPARE(window->setupPanel()->trainingHint(), QString());
+        window->setupPanel()->setLearningRate(3.0);
+        window->setupPanel()->setEpochs(30);
+        session()->setConfig(window->setupPanel()->trainConfig());
+        session()->train();
+        QTRY_VERIFY_WITH_TIMEOUT(session()->state() == TrainingSession::State::Finished, 20000);
+        const QString hint = window->setupPanel()->trainingHint();
+        QVERIFY2(hint.contains("learning rate") && hint.contains("Use 0.3"), qPrintable(hint));
+        QLabel* label = window->setupPanel()->findChild<QLabel*>("trainingHint");
+        QVERIFY(label && label->isVisible());
+        emit label->linkActivated("lr");  // "Use 0.3"
+        QCOMPARE(window->setupPanel()->trainConfig().lr, 0.3f);
+        session()->reset();
+        waitReady();
+        QCOMPARE(window->setupPanel()->trainingHint(), QString());  // a new run has nothing to say yet
+        window->setupPanel()->setLearningRate(0.03);
+    }
+
+    // Issue 22 item 25: paused mid-run, every panel shows the same epoch and step,
+    // and the status bar names them the same way.
+    void pausedPanelsShowOneSnapshot()
+    {
+        session()->reset();
+        waitReady();
+        window->setupPanel()->setEpochs(100000);
+        session()->setConfig(window->setupPanel()->trainConfig());
+        session()->train();
+        QTRY_VERIFY_WITH_TIMEOUT(session()->history().size() > 20, 10000);
+        session()->pause();
+        QTRY_VERIFY2_WITH_TIMEOUT(panelsDisagree().isEmpty(), qPrintable(panelsDisagree()), 5000);
+        const int epoch = session()->snapshot().epoch;
+        const qint64 step = session()->snapshot().step;
+        QCOMPARE(step, session()->stepsDone());
+        QVERIFY(epoch > 20);
+        QVERIFY2(window->statusText().contains(views::weightsLabel(epoch, step)), qPrintable(window->statusText()));
+        QCOMPARE(progressBar()->value(), epoch);
+        // One more step: all of them move to it.
+        session()->step();
+        QTRY_COMPARE(session()->snapshot().step, step + 1);
+        QTRY_VERIFY2_WITH_TIMEOUT(panelsDisagree().isEmpty(), qPrintable(panelsDisagree()), 5000);
+        const auto& now = session()->snapshot();
+        QVERIFY2(window->statusText().contains(views::weightsLabel(now.epoch, now.step)), qPrintable(window->statusText()));
+        session()->stop();
+        QTRY_VERIFY2_WITH_TIMEOUT(panelsDisagree().isEmpty(), qPrintable(panelsDisagree()), 5000);
+    }
+
+    // Issue 22 item 17 in the window: Step pressed five times, then Resume and
+    // Pause: once paused, nothing more runs; the next Step is one step, counted on
+    // from where the run is (not from step 1).
+    void stepPressesDoNotSurviveResume()
+    {
+        session()->reset();
+        waitReady();
+        window->setupPanel()->setEpochs(100000);
+        QAction* step = action(QKeySequence(Qt::Key_F10));
+        QVERIFY(step);
+        for (int i = 0; i < 5; ++i) step->trigger();
+        QCOMPARE(session()->state(), TrainingSession::State::Paused);
+        QTRY_COMPARE(session()->stepsDone(), qint64(5));
+        session()->train();
+        QCOMPARE(session()->state(), TrainingSession::State::Running);
+        QTRY_VERIFY_WITH_TIMEOUT(session()->stepsDone() > 100, 5000);
+        session()->pause();
+        QTest::qWait(200);
+        const qint64 paused = session()->stepsDone();
+        QTest::qWait(300);
+        QCOMPARE(session()->stepsDone(), paused);
+        step->trigger();
+        QTRY_COMPARE(session()->stepsDone(), paused + 1);
+        QTest::qWait(200);
+        QCOMPARE(session()->stepsDone(), paused + 1);
+        QCOMPARE(session()->snapshot().step, paused + 1);
+        session()->stop();
+    }
+
+    // Issue 22 item 2: after early stopping, the model saved (and exported, and
+    // compressed: all use currentModel()) is the restored best epoch's, and every
+    // panel and the status bar say which epoch that is.
+    void earlyStopKeepsTheRestoredWeights()
+    {
+        session()->reset();
+        waitReady();
+        window->setupPanel()->setEpochs(300);
+        nn::TrainConfig c = window->setupPanel()->trainConfig();
+        c.patience = 2;
+        session()->setConfig(c);
+        session()->train();
+        QTRY_VERIFY_WITH_TIMEOUT(session()->state() == TrainingSession::State::Finished, 20000);
+        const nn::TrainResult r = session()->result();
+        QCOMPARE(r.status, nn::TrainStatus::EarlyStopped);
+        QCOMPARE(r.epochs, r.bestEpoch + 2);
+        const auto& best = session()->history()[size_t(r.bestEpoch - 1)];
+        const auto& s = session()->snapshot();
+        QVERIFY(s.restored);
+        QCOMPARE(s.epoch, r.bestEpoch);
+        QCOMPARE(s.step, best.steps);
+
+        // The saved model holds the best epoch's weights: its validation loss is that epoch's.
+        const QString path = tmp.filePath("early.nnm");
+        QCOMPARE(window->saveTrainedModel(path), QString());
+        auto loaded = nn::io::loadModelFile(path.toStdString());
+        QCOMPARE(values(loaded.model), values(s.params));
+        QCOMPARE(values(*session()->currentModel()), values(s.params));
+        QCOMPARE(loaded.extras.metadata.value("epochs", -1), r.bestEpoch);
+        nn::Model check = std::move(loaded.model);
+        const auto weights = values(check);
+        nn::Trainer t(check, *session()->data(), c);  // (re-initialises the weights: put them back)
+        for (size_t i = 0; i < weights.size(); ++i)
+            std::copy(weights[i].begin(), weights[i].end(), check.parameters()[i].value.data());
+        QVERIFY2(std::abs(t.evaluate(session()->data()->validation).loss - best.valLoss) <= 1e-6 * std::max(1.0, best.valLoss),
+                 qPrintable(QString("%1 vs %2").arg(t.evaluate(session()->data()->validation).loss).arg(best.valLoss)));
+
+        QVERIFY2(window->statusText().contains(QString("weights of epoch %1").arg(r.bestEpoch)), qPrintable(window->statusText()));
+        QTRY_VERIFY2_WITH_TIMEOUT(panelsDisagree().isEmpty(), qPrintable(panelsDisagree()), 5000);
+    }
+
+    // Issue 22 item 16: Step (F10) on a finished run leaves the trained weights
+    // alone and says why and what to do.
+    void stepOnAFinishedRunDoesNothing()
+    {
+        QCOMPARE(session()->state(), TrainingSession::State::Finished);
+        const auto before = values(session()->snapshot().params);
+        const qint64 steps = session()->stepsDone();
+        QAction* step = action(QKeySequence(Qt::Key_F10));
+        QVERIFY(step);
+        step->trigger();
+        QTest::qWait(200);
+        QCOMPARE(session()->state(), TrainingSession::State::Finished);
+        QCOMPARE(session()->stepsDone(), steps);
+        QCOMPARE(values(session()->snapshot().params), before);
+        QCOMPARE(values(*session()->currentModel()), before);
+        const QString msg = window->statusBar()->currentMessage();
+        QVERIFY2(msg.contains("finished") && msg.contains("Reset"), qPrintable(msg));
+    }
+
+    // Issue 22 item 25: a spec that does not fit the data is refused; the trained
+    // model, the form and every view stay.
+    void specThatDoesNotFitIsRefused()
+    {
+        QCOMPARE(session()->state(), TrainingSession::State::Finished);
+        const QString modelBefore = window->setupPanel()->modelPath();
+        const auto weights = values(session()->snapshot().params);
+        const QString status = window->statusText();
+        const int points = window->curves()->pointCount();
+        QFile f(tmp.filePath("mnist-only.json"));
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write(R"({"name": "mnist-only", "input": {"shape": [784]},
+                    "layers": [{"id": "out", "type": "dense", "units": 10}], "loss": "softmax_cross_entropy"})");
+        f.close();
+        QSignalSpy errors(session(), &TrainingSession::errorOccurred);
+        QSignalSpy models(session(), &TrainingSession::modelChanged);
+        window->openModel(f.fileName());
+        QCOMPARE(errors.count(), 1);
+        const QString msg = errors.at(0).at(0).toString();
+        QVERIFY2(msg.contains("mnist-only") && msg.contains("does not fit") && msg.contains("kept"), qPrintable(msg));
+        QCOMPARE(models.count(), 0);
+        QCOMPARE(session()->state(), TrainingSession::State::Finished);
+        QCOMPARE(QString::fromStdString(session()->spec()->name), QString("spiral-mlp"));
+        QCOMPARE(values(*session()->currentModel()), weights);
+        QCOMPARE(window->setupPanel()->modelPath(), modelBefore);
+        QCOMPARE(window->statusText(), status);
+        QCOMPARE(window->curves()->pointCount(), points);
+        QVERIFY(!window->boundary()->boundaryImage().isNull());
+    }
+
+    // Issue 22 item 25: the status bar's "epoch 0 of N" follows the Epochs field,
+    // and a finished run's figures go when the data changes.
+    void statusBarFollowsTheSetUp()
+    {
+        session()->reset();
+        waitReady();
+        window->setupPanel()->setEpochs(300);
+        QCOMPARE(progressBar()->text(), QString("epoch 0 of 300"));
+        window->setupPanel()->setEpochs(3);
+        QCOMPARE(progressBar()->text(), QString("epoch 0 of 3"));
+        session()->train();
+        QTRY_VERIFY_WITH_TIMEOUT(session()->state() == TrainingSession::State::Finished, 10000);
+        QCOMPARE(progressBar()->text(), QString("epoch 3 of 3"));
+        QVERIFY2(window->statusText().contains("test acc"), qPrintable(window->statusText()));
+        QVERIFY(window->setupPanel()->selectData("circles"));
+        waitReady();
+        QVERIFY2(!window->statusText().contains("test acc") && !window->statusText().contains("3 epochs"),
+                 qPrintable(window->statusText()));
+        QCOMPARE(progressBar()->text(), QString("epoch 0 of 3"));
+        QCOMPARE(window->curves()->pointCount(), 0);
+        QVERIFY(window->setupPanel()->selectData("spiral"));
+        waitReady();
     }
 
     void cleanupTestCase() { window.reset(); }

@@ -5,7 +5,14 @@
 #include <QtTest/QtTest>
 
 #include <QChart>
+#include <QDir>
 #include <QFile>
+#include <QFileDialog>
+#include <QLabel>
+#include <QSettings>
+#include <QListWidget>
+#include <QProgressBar>
+#include <QStatusBar>
 #include <QProcess>
 #include <QSignalSpy>
 #include <QTableView>
@@ -15,8 +22,14 @@
 
 #include "app/gui/main_window.h"
 #include "engine/store/run_store.h"
+#include "views/common/file_dialog.h"
+#include "views/charts/curves_chart.h"
+#include "views/dashboard/boundary_view.h"
+#include "views/dashboard/confusion_view.h"
+#include "views/dashboard/histogram_panel.h"
 #include "views/dashboard/setup_panel.h"
 #include "views/history/history_dock.h"
+#include "views/history/snapshot_picker.h"
 #include "views/training/training_session.h"
 
 using views::TrainingSession;
@@ -30,6 +43,26 @@ private:
 
     TrainingSession* session() { return window->session(); }
     views::HistoryDock* history() { return window->history(); }
+
+    // "" when the boundary, the confusion matrix, the histograms and the progress
+    // bar all show the session snapshot's epoch (and step), else what differs.
+    QString panelsDisagree()
+    {
+        const auto& s = session()->snapshot();
+        QStringList out;
+        auto* b = window->boundary();
+        b->boundaryImage();
+        if (b->shownEpoch() != s.epoch || b->shownStep() != s.step) out << QString("boundary %1/%2").arg(b->shownEpoch()).arg(b->shownStep());
+        auto* c = window->confusion();
+        if (c->isComputing() || c->matrixEpoch() != s.epoch || c->matrixStep() != s.step)
+            out << QString("confusion %1/%2").arg(c->matrixEpoch()).arg(c->matrixStep());
+        auto* h = window->histograms();
+        const int f = h->sliderPosition();
+        if (h->frameEpoch(f) != s.epoch || h->frameStep(f) != s.step) out << QString("histograms %1/%2").arg(h->frameEpoch(f)).arg(h->frameStep(f));
+        auto* bar = window->statusBar()->findChild<QProgressBar*>();
+        if (!bar || bar->value() != s.epoch) out << QString("progress %1").arg(bar ? bar->value() : -1);
+        return out.isEmpty() ? QString() : QString("snapshot %1/%2 but %3").arg(s.epoch).arg(s.step).arg(out.join(", "));
+    }
 
     qint64 trainOnce(int epochs, float lr)
     {
@@ -50,6 +83,7 @@ private slots:
         store = tmp.filePath("history.sqlite");
         qputenv("NNSTUDIO_HISTORY", store.toLocal8Bit());  // never the user's own history
         QCoreApplication::setOrganizationName("NN Studio Tests");
+        QSettings().remove("fileDialogs");
         window = std::make_unique<MainWindow>();
         window->resize(1600, 1000);
         window->show();
@@ -198,6 +232,98 @@ private slots:
         QCOMPARE(root->childCount(), 3);  // the CLI's branch and these two
     }
 
+    // Issue 22 item 26: a branch's display. Before it trains, the curves show the
+    // parent's 15 epochs and every panel names epoch 15; trained to 30, the curves
+    // hold 15 + 15 epochs and every panel names epoch 30.
+    void branchDisplayContinuesTheParent()
+    {
+        nn::store::RunStore s(store.toStdString(), nn::store::OpenMode::ReadOnly);
+        const auto parent = s.epochs(1);
+        const qint64 step15 = parent[14].steps;
+        QVERIFY(history()->branchFrom(1, step15));
+        QCOMPARE(session()->state(), TrainingSession::State::Ready);
+        QCOMPARE(session()->snapshot().epoch, 15);
+        QCOMPARE(session()->snapshot().step, step15);
+        QCOMPARE(window->curves()->pointCount(), 15);
+        QCOMPARE(int(session()->parentHistory().size()), 15);
+        QCOMPARE(session()->parentHistory().back().trainLoss, parent[14].trainLoss);
+        QTRY_VERIFY2_WITH_TIMEOUT(panelsDisagree().isEmpty(), qPrintable(panelsDisagree()), 5000);
+        auto* bar = window->statusBar()->findChild<QProgressBar*>();
+        QCOMPARE(bar->text(), QString("epoch 15 of 30"));
+        QVERIFY2(window->statusText().contains("branch of run #1"), qPrintable(window->statusText()));
+
+        QSignalSpy recorded(history(), &views::HistoryDock::runRecorded);
+        session()->setConfig(window->setupPanel()->trainConfig());
+        session()->train();
+        QVERIFY(recorded.wait(20000));
+        QCOMPARE(session()->history().front().epoch, 16);
+        QCOMPARE(window->curves()->pointCount(), 30);
+        QCOMPARE(session()->snapshot().epoch, 30);
+        QTRY_VERIFY2_WITH_TIMEOUT(panelsDisagree().isEmpty(), qPrintable(panelsDisagree()), 5000);
+        QCOMPARE(bar->text(), QString("epoch 30 of 30"));
+    }
+
+    // A branch of a branch: the road runs through both ancestors.
+    void branchOfABranchShowsTheWholeRoad()
+    {
+        nn::store::RunStore s(store.toStdString(), nn::store::OpenMode::ReadOnly);
+        const qint64 step15 = s.epochs(1)[14].steps;
+        qint64 child = 0;
+        for (const auto c : s.children(1))
+            if (s.run(c).parentStep == step15) child = c;
+        QVERIFY(child > 0);
+        const auto choices = history()->snapshotChoices(child);
+        QVERIFY(!choices.isEmpty());
+        const auto pick = choices[choices.size() / 2];
+        QVERIFY2(pick.epoch > 15, qPrintable(pick.text));
+        QVERIFY(history()->branchFrom(child, pick.step));
+        const auto& road = session()->parentHistory();
+        QCOMPARE(int(road.size()), pick.epoch);
+        for (size_t i = 0; i < road.size(); ++i) QCOMPARE(road[i].epoch, int(i) + 1);
+        QCOMPARE(window->curves()->pointCount(), pick.epoch);
+        QTRY_VERIFY2_WITH_TIMEOUT(panelsDisagree().isEmpty(), qPrintable(panelsDisagree()), 5000);
+        session()->reset();  // nothing trained: no run recorded
+        QTRY_COMPARE(session()->state(), TrainingSession::State::Ready);
+        QCOMPARE(window->curves()->pointCount(), 0);
+    }
+
+    // Issue 22 item 26: the snapshot picker names epoch, step and the epoch's
+    // metrics, and is wide enough for its title and every row.
+    void snapshotPickerNamesEpochStepAndMetric()
+    {
+        nn::store::RunStore s(store.toStdString(), nn::store::OpenMode::ReadOnly);
+        const auto parent = s.epochs(1);
+        const auto choices = history()->snapshotChoices(1);
+        QVERIFY(choices.size() >= 5);
+        QVERIFY2(choices.first().text.contains("epoch 0 · step 0"), qPrintable(choices.first().text));
+        bool found15 = false;
+        for (const auto& c : choices) {
+            QVERIFY2(c.text.contains(QString("epoch %1 · step %2").arg(c.epoch).arg(c.step)), qPrintable(c.text));
+            if (c.epoch > 0) QVERIFY2(c.text.contains("val acc"), qPrintable(c.text));
+            if (c.epoch == 15) {
+                found15 = true;
+                QCOMPARE(c.step, parent[14].steps);
+                QVERIFY2(c.text.contains(QString::number(parent[14].valAccuracy, 'f', 3)), qPrintable(c.text));
+            }
+        }
+        QVERIFY(found15);
+        views::SnapshotPicker picker(1, choices, window.get());
+        picker.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&picker));
+        QCOMPARE(picker.currentIndex(), int(choices.size()) - 1);  // the newest first
+        QVERIFY2(picker.windowTitle().contains("run #1"), qPrintable(picker.windowTitle()));
+        QFont bold = picker.font();
+        bold.setBold(true);
+        const int titleW = QFontMetrics(bold).horizontalAdvance(picker.windowTitle());
+        QVERIFY2(picker.width() >= titleW + 120, qPrintable(QString("%1 px for a %2 px title").arg(picker.width()).arg(titleW)));
+        const QFontMetrics fm(picker.list()->font());
+        for (const auto& c : choices)
+            QVERIFY2(picker.list()->viewport()->width() >= fm.horizontalAdvance(c.text), qPrintable(c.text));
+        const QString shots = qEnvironmentVariable("NN_TEST_SHOTS");
+        if (!shots.isEmpty()) picker.grab().save(QDir(shots).filePath("snapshot-picker.png"));
+        picker.reject();
+    }
+
     void foreignFileIsRefusedAndKept()
     {
         const QString notes = tmp.filePath("notes.txt");
@@ -209,10 +335,80 @@ private slots:
         QVERIFY(!history()->setStorePath(notes));
         QVERIFY(history()->lastError().contains("not an NN Studio run history"));
         QCOMPARE(history()->storePath(), store);  // still the previous history
-        QCOMPARE(history()->visibleRuns(), 5);  // two app runs, a CLI branch, two app branches
+        QCOMPARE(history()->visibleRuns(), 6);  // two app runs, a CLI branch, three app branches
         QFile f(notes);
         QVERIFY(f.open(QIODevice::ReadOnly));
         QCOMPARE(f.readAll(), QByteArray("my notes\n").repeated(100));
+    }
+
+    // Item 31: a compression run is shown as one: its final accuracy and size
+    // ratio and its stages, not as a 0-epoch run with best "-".
+    void compressionRunsShowTheirResult()
+    {
+        qint64 id = 0;
+        {
+            nn::store::RunStore s(store.toStdString());
+            nn::store::NewRun run;
+            run.name = "spiral-mlp on spiral · prune:0.5,huffman";
+            run.dataset = "spiral";
+            run.hyper = {{"command", "compress"}, {"pipeline", "prune:0.5,huffman"}};
+            id = s.createRun(run);
+            s.addStage(id, {{"step", 0}, {"stage", "dense"}, {"text", "dense"}, {"test_accuracy", 0.95}, {"ratio", 1.0},
+                            {"bits", {{"dense", 4096}}}, {"best_format", "dense"}});
+            s.addStage(id, {{"step", 1}, {"stage", "prune"}, {"text", "prune 50%"}, {"test_accuracy", 0.93}, {"ratio", 1.6},
+                            {"bits", {{"csr", 2560}}}, {"best_format", "csr"}});
+            s.addStage(id, {{"step", 2}, {"stage", "huffman"}, {"text", "huffman"}, {"test_accuracy", 0.93}, {"ratio", 5.2},
+                            {"bits", {{"huffman", 780}}}, {"best_format", "huffman"}});
+            s.finishRun(id, "completed", "", 1.5);
+        }
+        history()->refresh();
+        const QAbstractItemModel* m = history()->table()->model();
+        int row = -1;
+        for (int r = 0; r < m->rowCount(); ++r)
+            if (m->index(r, 0).data().toString().contains("prune:0.5,huffman")) row = r;
+        QVERIFY(row >= 0);
+        const QString best = m->index(row, 4).data().toString(), status = m->index(row, 7).data().toString();
+        QVERIFY2(best.contains("0.930") && best.contains("5.2") && best.contains("×"), qPrintable(best));
+        QVERIFY2(status.contains("compression") && status.contains("3 stages"), qPrintable(status));
+        QVERIFY(m->index(row, 4).data(Qt::ToolTipRole).toString().contains("prune 50%"));
+        // Training runs keep their best accuracy.
+        for (int r = 0; r < m->rowCount(); ++r)
+            if (r != row) QVERIFY(!m->index(r, 7).data().toString().contains("compression"));
+    }
+
+    // Item 31: File > Open history… is an open dialog ("Open"), starting in the
+    // current history's folder; a new name starts an empty history and says so;
+    // the next time it starts in the folder last used.
+    void openHistoryIsAnOpenDialog()
+    {
+        const QString other = tmp.filePath("elsewhere/new-history.sqlite");
+        QDir(tmp.path()).mkpath("elsewhere");
+        QFileDialog::AcceptMode mode = QFileDialog::AcceptSave;
+        QString button, startedIn;
+        views::fileDialogHook = [&](QFileDialog& d) {
+            mode = d.acceptMode();
+            button = d.labelText(QFileDialog::Accept).remove('&');
+            startedIn = d.directory().absolutePath();
+            return other;
+        };
+        history()->chooseStore();
+        QCOMPARE(mode, QFileDialog::AcceptOpen);
+        QCOMPARE(button, QString("Open"));
+        QCOMPARE(startedIn, QFileInfo(store).absolutePath());
+        QCOMPARE(history()->storePath(), other);
+        QCOMPARE(history()->visibleRuns(), 0);
+        QLabel* message = nullptr;
+        for (QLabel* l : history()->findChildren<QLabel*>())
+            if (l->text().contains("new-history.sqlite")) message = l;
+        QVERIFY(message && message->text().contains("new, empty history"));
+        views::fileDialogHook = [&](QFileDialog& d) {
+            startedIn = d.directory().absolutePath();
+            return store;
+        };
+        history()->chooseStore();
+        QCOMPARE(startedIn, QFileInfo(other).absolutePath());
+        QCOMPARE(history()->storePath(), store);
+        views::fileDialogHook = nullptr;
     }
 
     void cleanupTestCase() { window.reset(); }

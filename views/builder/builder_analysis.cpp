@@ -54,6 +54,21 @@ int Analysis::errorCount() const
     return n;
 }
 
+int Analysis::warningCount() const
+{
+    int n = 0;
+    for (const auto& [uid, r] : nodes) n += int(r.warnings.size());
+    return n;
+}
+
+std::string Analysis::firstWarning(const Document& doc) const
+{
+    for (const auto& n : doc.nodes())
+        if (auto it = nodes.find(n.uid); it != nodes.end() && !it->second.warnings.empty())
+            return n.id + ": " + it->second.warnings.front();
+    return {};
+}
+
 std::string Analysis::firstError(const Document& doc) const
 {
     if (!graphErrors.empty()) return graphErrors.front();
@@ -385,10 +400,31 @@ struct Analyzer {
             else err(n.uid, msg + "; end the network with a Dense of units \"auto\".");
             return;
         }
+        warnIfNotLogits(n, src);
         r.resolved = true;
         r.shape = {1};
         r.flops = 4.0 * double(in[0]);  // as the loss ops declare (engine/ops)
         a.flops += r.flops;
+    }
+
+    // Softmax cross-entropy applies softmax itself (log_loss: sigmoid) and
+    // expects raw scores, logits, of any sign. A ReLU (or any activation) before
+    // it squashes them: it trains, but worse, so this is a warning, not an error.
+    void warnIfNotLogits(const Node& loss, const Node& src)
+    {
+        if (lossName != "softmax_cross_entropy" && lossName != "log_loss") return;
+        std::string activation;
+        if (auto it = parsed.find(src.uid); it != parsed.end() && (src.kind == "dense" || src.kind == "conv2d"))
+            activation = it->second.activation;
+        else if (src.kind == "relu" || src.kind == "sigmoid" || src.kind == "tanh" || src.kind == "leaky_relu"
+                 || src.kind == "elu" || src.kind == "softmax")
+            activation = src.kind;
+        if (activation.empty() || activation == "none") return;
+        const std::string applies = lossName == "log_loss" ? "a sigmoid" : "softmax";
+        std::string fix = src.kind == activation ? "remove the " + activation + " layer " + src.id
+                                                  : "set " + src.id + "'s activation to none";
+        a.nodes[loss.uid].warnings.push_back(lossName + " expects logits (raw scores of any sign) and applies " + applies
+                                             + " itself, but " + src.id + " ends in " + activation + "; " + fix + ".");
     }
 
     // The engine's own verdict once the builder finds nothing wrong.

@@ -35,6 +35,7 @@ struct NodeReport {
     int64_t params = 0;
     double flops = 0;                  // forward, per sample
     std::vector<std::string> errors;   // words for the student; empty = fine
+    std::vector<std::string> warnings; // advice that does not stop training (e.g. a loss fed non-logits)
     bool stopsShape = false;           // errors[0] keeps the shape unknown (not just a loose end)
 };
 
@@ -50,6 +51,8 @@ struct Analysis {
     // "c3: Dense expects ..." — for Train's tooltip and the status line: the first
     // error that stops a shape (in document order), else the first loose end.
     std::string firstError(const Document& doc) const;
+    int warningCount() const;
+    std::string firstWarning(const Document& doc) const;  // "loss: ..." or ""
     double weightBytes() const { return 4.0 * double(params); }
     double activationBytes(int batch) const { return 4.0 * double(activationValues) * batch; }
 };

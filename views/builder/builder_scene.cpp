@@ -1,6 +1,7 @@
 #include "views/builder/builder_scene.h"
 
 #include <QGraphicsSceneDragDropEvent>
+#include <cmath>
 #include <QGraphicsSceneMouseEvent>
 #include <QKeyEvent>
 #include <QMimeData>
@@ -56,6 +57,25 @@ EdgeItem* BuilderScene::edgeItem(const Edge& e) const
 {
     auto it = edges_.find({e.from, e.to, e.port});
     return it == edges_.end() ? nullptr : it->second;
+}
+
+EdgeItem* BuilderScene::edgeNear(const QPointF& p, double tolerance) const
+{
+    EdgeItem* best = nullptr;
+    double bestDistance = tolerance;
+    for (const auto& [key, item] : edges_) {
+        const QPainterPath path = item->mapToScene(item->path());
+        if (!path.boundingRect().adjusted(-tolerance, -tolerance, tolerance, tolerance).contains(p)) continue;
+        for (int k = 0; k <= 100; ++k) {
+            const QPointF d = path.pointAtPercent(k / 100.0) - p;
+            const double distance = std::hypot(d.x(), d.y());
+            if (distance < bestDistance) {
+                bestDistance = distance;
+                best = item;
+            }
+        }
+    }
+    return best;
 }
 
 void BuilderScene::sync(const Analysis& analysis)

@@ -45,6 +45,11 @@ public:
     void sync(const Analysis& analysis);
     NodeItem* item(int uid) const;
     EdgeItem* edgeItem(const Edge& e) const;
+    // The connection passing nearest `scenePos`, within `tolerance` scene units
+    // (null when none): where a dropped layer is spliced in. Judged by distance,
+    // not by which items are stacked at the point, so a selection (whose items
+    // are drawn above) never hides the wire.
+    EdgeItem* edgeNear(const QPointF& scenePos, double tolerance) const;
     std::vector<int> selectedNodes() const;
     std::vector<Edge> selectedEdges() const;
     // The bounding box of every node, with a margin (for fit and export).

@@ -38,6 +38,7 @@
 #include "views/builder/builder_templates.h"
 #include "views/builder/node_item.h"
 #include "views/builder/property_panel.h"
+#include "views/common/file_dialog.h"
 #include "views/common/paths.h"
 
 namespace views::builder {
@@ -208,7 +209,7 @@ void BuilderView::buildToolbar(QToolBar* tb)
     tb->addWidget(templ);
     act(tr("Open…"), {}, tr("Open a model spec (.json) or a trained model (.nnm)"), [this] {
         if (noDialogs()) return;
-        const QString path = QFileDialog::getOpenFileName(this, tr("Open in the builder"), sampleModelsDir(), tr("Models (*.json *.nnm)"));
+        const QString path = openFileName(this, "model", tr("Open in the builder"), tr("Models (*.json *.nnm)"), sampleModelsDir());
         if (path.isEmpty()) return;
         if (const QString err = openFile(path); !err.isEmpty()) QMessageBox::warning(this, tr("Open"), err);
     });
@@ -219,8 +220,8 @@ void BuilderView::buildToolbar(QToolBar* tb)
     });
     act(tr("Save…"), {}, tr("Save the network as a model spec (.json, positions kept)"), [this] {
         if (noDialogs()) return;
-        const QString path = QFileDialog::getSaveFileName(this, tr("Save model spec"), file_.isEmpty() ? q(doc_->name()) + ".json" : file_,
-                                                          tr("Model specs (*.json)"));
+        const QString path = saveFileName(this, "model", tr("Save model spec"), file_.isEmpty() ? q(doc_->name()) + ".json" : file_,
+                                               tr("Model specs (*.json)"));
         if (path.isEmpty()) return;
         if (const QString err = saveFile(path); !err.isEmpty()) QMessageBox::warning(this, tr("Save"), err);
     });
@@ -279,6 +280,10 @@ void BuilderView::documentChanged()
         train_->setToolTip(tr("Train this network on %1 in the training dashboard").arg(dataName()));
         setTextColor(status_, QColor(0x1e, 0x7b, 0x4a));
         status_->setText(tr("✓ Ready to train on %1.").arg(dataName()));
+        if (const QString warning = q(analysis_.firstWarning(*doc_)); !warning.isEmpty()) {
+            setTextColor(status_, QColor(0xb3, 0x6b, 0x00));  // trains, but the student should know
+            status_->setText(tr("✓ Ready to train on %1. ⚠ Warning: %2").arg(dataName(), warning));
+        }
     } else {
         const QString first = q(analysis_.firstError(*doc_));
         train_->setEnabled(false);
@@ -374,10 +379,10 @@ int BuilderView::addNode(const QString& kind, const QPointF& pos)
     n.x = pos.x();
     n.y = pos.y();
     // Dropped onto a connection: splice it in.
-    EdgeItem* onEdge = nullptr;
+    // The wire nearest the drop point (a few pixels of slack), whatever is selected:
+    // a splice takes precedence over "add after the selection".
     const QRectF body(pos, QSizeF(kNodeWidth, kNodeHeight));
-    for (QGraphicsItem* i : scene_->items(body.center()))
-        if (auto* e = dynamic_cast<EdgeItem*>(i)) onEdge = e;
+    EdgeItem* onEdge = scene_->edgeNear(body.center(), 8.0);
     const auto sel = scene_->selectedNodes();
     auto* add = new AddNodeCommand(doc_, n);
     const int uid = add->uid();

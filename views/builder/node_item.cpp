@@ -44,6 +44,7 @@ void NodeItem::setContent(const Node& node, int inputPorts, const NodeReport& re
     QString tip = "<b>" + q(displayName(node.kind)) + " " + q(node.id) + "</b><br>" + shapeLine();
     if (!costLine().isEmpty()) tip += "<br>" + costLine();
     for (const auto& e : report.errors) tip += "<br><span style='color:#c0392b'>⚠ " + q(e).toHtmlEscaped() + "</span>";
+    for (const auto& w : report.warnings) tip += "<br><span style='color:#b36b00'>⚠ " + q(w).toHtmlEscaped() + "</span>";
     setToolTip(tip);
     update();
 }

@@ -320,6 +320,7 @@ void PropertyPanel::refresh(const Analysis& analysis)
     stats_->setText(s);
     QStringList errs;
     for (const auto& e : r.errors) errs << "⚠ " + QString::fromStdString(e);
+    for (const auto& w : r.warnings) errs << tr("⚠ Warning: ") + QString::fromStdString(w);
     errors_->setText(errs.join("\n"));
 }
 

@@ -17,6 +17,7 @@
 #include <QTabWidget>
 #include <QVBoxLayout>
 
+#include "views/common/file_dialog.h"
 #include "views/compress/compress_runner.h"
 #include "views/compress/filmstrip_view.h"
 #include "views/compress/huffman_table.h"
@@ -119,6 +120,7 @@ CompressPage::CompressPage(TrainingSession* session, QWidget* parent)
             progress_->setValue(kProgressSteps);
             setStatus(tr("Sweeps done: %1 points.").arg(sensitivity_->points().size()), false);
         }
+        dropStaleResults();  // the dashboard's model changed during the sweeps
         emit sweepsFinished(cancelled, error);
     });
     for (auto signal : {&TrainingSession::modelChanged, &TrainingSession::dataChanged})
@@ -144,15 +146,14 @@ void CompressPage::buildUi()
     openButton_->setToolTip(tr("Compress a trained model saved as .nnm (File → Save trained model, or nnstudio-cli "
                                "train --out), on the data set it names"));
     connect(openButton_, &QPushButton::clicked, this, [this] {
-        const QString path = QFileDialog::getOpenFileName(this, tr("Open trained model"), QString(), tr("NN Studio models (*.nnm)"));
+        const QString path = views::openFileName(this, "nnm", tr("Open trained model"), tr("NN Studio models (*.nnm)"));
         if (!path.isEmpty()) openModelFile(path);
     });
     saveButton_ = new QPushButton(tr("Sa&ve compressed…"));
     saveButton_->setToolTip(tr("Save the compressed model of the last run as .nnm (its weights as f32: pruned zeros "
                                "and shared values)"));
     connect(saveButton_, &QPushButton::clicked, this, [this] {
-        const QString path = QFileDialog::getSaveFileName(this, tr("Save compressed model"), "compressed.nnm",
-                                                          tr("NN Studio models (*.nnm)"));
+        const QString path = views::saveFileName(this, "nnm", tr("Save compressed model"), "compressed.nnm", tr("NN Studio models (*.nnm)"));
         if (!path.isEmpty()) saveCompressedModel(path);
     });
     auto* sourceRow = new QHBoxLayout;

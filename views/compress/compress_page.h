@@ -128,6 +128,11 @@ private:
     void buildShortcuts();
     void validatePipeline();
     void updateSource();
+    // Results computed on another source than the header now describes are
+    // cleared (and the status says whose they were): the page never shows one
+    // model's header above another's results.
+    void dropStaleResults();
+    void clearResults(bool sweepsToo = true);
     void updateButtons();
     void onStage(const nn::compress::StageResult& stage);
     void onProgress(int step, double fraction, const QString& message);
@@ -149,6 +154,9 @@ private:
     QString fileDataName_;
     bool loadingData_ = false;
     QString fileInfo_;
+    QString sourceKey_;      // the header's description of the source, as last shown
+    QString resultsSource_;  // sourceKey_ when the results shown were computed
+    QString resultsName_;    // "spiral-mlp on spiral": whose results they are
 
     std::vector<nn::compress::StageSpec> specs_;
     std::vector<nn::compress::StageResult> stages_;

@@ -74,7 +74,7 @@ void CompressPage::updateButtons()
     const bool busy = running();
     runButton_->setEnabled(!busy && pipelineError_.isEmpty() && sourceReady());
     cancelButton_->setEnabled(busy);
-    saveButton_->setEnabled(!busy && compressedModel());
+    saveButton_->setEnabled(!busy && compressedModel() && !stages_.empty());
     sweepButton_->setEnabled(!busy && sourceReady());
     dashboardButton_->setEnabled(!busy);
     openButton_->setEnabled(!busy);
@@ -103,15 +103,9 @@ QString CompressPage::run()
     options.train = session_->config();
     options.retrainLr = float(retrainLr_->value());
 
-    stages_.clear();
-    filmstrip_->clear();
-    storage_->clear();
-    layerTable_->clearStage();
-    stageSummary_->clear();
-    timing_.clear();
-    huffman_->clearLayer(tr("Huffman codes appear after a huffman stage."));
-    selectedStage_ = -1;
-    followNewest_ = true;
+    clearResults(false);  // the sweeps' curves stay: they are of this source too
+    resultsSource_ = sourceKey_;
+    resultsName_ = tr("%1 on %2").arg(QString::fromStdString(model->spec().name), fromFile_ ? fileDataName_ : session_->dataName());
     runPipeline_ = pipeline();
     recordedRun_ = 0;
     recordError_.clear();
@@ -166,6 +160,9 @@ QString CompressPage::runSweeps()
             plan.bits.push_back(b);
         }
     sensitivity_->clear();
+    // The sweeps' curves are results too, of this source (any stages shown are of it as well).
+    resultsSource_ = sourceKey_;
+    resultsName_ = tr("%1 on %2").arg(QString::fromStdString(model->spec().name), fromFile_ ? fileDataName_ : session_->dataName());
     if (!sweeps_->start(std::move(model), std::move(data), std::move(plan))) return refuse(tr("The sweeps could not start."));
     showTab(sensitivity_);
     progress_->setValue(0);
@@ -217,6 +214,24 @@ void CompressPage::onProgress(int step, double fraction, const QString& message)
     setStatus(tr("Stage %1 of %2 · %3 · %4").arg(std::max(0, step)).arg(specs_.size()).arg(stage, message), false);
 }
 
+void CompressPage::clearResults(bool sweepsToo)
+{
+    stages_.clear();
+    filmstrip_->clear();
+    storage_->clear();
+    layerTable_->clearStage();
+    stageSummary_->clear();
+    timing_.clear();
+    huffman_->clearLayer(tr("Huffman codes appear after a huffman stage."));
+    if (sweepsToo) sensitivity_->clear();
+    progress_->setValue(0);
+    selectedStage_ = -1;
+    followNewest_ = true;
+    resultsSource_.clear();
+    resultsName_.clear();
+    updateButtons();
+}
+
 void CompressPage::onFinished(bool cancelled, const QString& error)
 {
     updateButtons();
@@ -246,6 +261,7 @@ void CompressPage::onFinished(bool cancelled, const QString& error)
     } else if (!storeNote.isEmpty()) {
         setStatus(storeNote.mid(3), true);
     }
+    dropStaleResults();  // the dashboard's model changed during the run
     emit runFinished(cancelled, error);
 }
 

@@ -114,10 +114,11 @@ QString CompressPage::sourceText() const { return sourceLabel_->text(); }
 void CompressPage::updateSource()
 {
     QString text;
+    QString loading;
     if (fromFile_) {
         text = tr("%1 from <i>%2</i> on %3").arg(fileInfo_.toHtmlEscaped(), QFileInfo(filePath_).fileName().toHtmlEscaped(),
                                                 fileDataName_.toHtmlEscaped());
-        if (loadingData_) text += tr(" · loading the data…");
+        if (loadingData_) loading = tr(" · loading the data…");
     } else if (!session_->spec() || !session_->sharedData()) {
         text = tr("The dashboard has no model and data yet: train one there (Ctrl+1), or open a trained model file.");
     } else {
@@ -131,9 +132,21 @@ void CompressPage::updateSource()
         else
             text += tr(" · epoch %1").arg(snap.epoch);
     }
-    sourceLabel_->setText(text);
+    sourceKey_ = text;
+    sourceLabel_->setText(text + loading);
+    dropStaleResults();
     updateButtons();
     emit sourceChanged();
+}
+
+void CompressPage::dropStaleResults()
+{
+    if (running() || resultsSource_.isEmpty() || resultsSource_ == sourceKey_) return;
+    const QString whose = resultsName_;
+    clearResults(true);
+    setStatus(tr("The results of %1 were cleared: the source is now another model (or the same one trained further). "
+                 "Run the pipeline again for it.").arg(whose),
+              false);
 }
 
 QString CompressPage::takeSource(std::unique_ptr<nn::Model>& model, std::shared_ptr<const nn::data::Split>& data)

@@ -148,6 +148,7 @@ void BoundaryView::recompute()
     const auto* data = session_->data();
     const nn::Model* model = session_->viewModel();
     epoch_ = session_->snapshot().epoch;
+    step_ = session_->snapshot().step;
     const bool usable = data && data->train.featureCount() == 2 && model
                         && nn::Shape(model->inputShape()).numel() == 2;
     if (!usable) {

@@ -43,8 +43,8 @@ void BoundaryView::doLayout()
     const QFontMetricsF fm(scaledFont(1.0));
     const double titleH = titleFm.height();
     layout_.title = QRectF(r.left(), r.top(), r.width(), titleH);
-    // "epoch 200 · spiral" beside the title when both fit, else on a line of its own.
-    const double infoW = fm.horizontalAdvance(tr("epoch %1 · %2").arg(88888).arg(session_->dataName()));
+    // "epoch 200 · step 4000 · spiral" beside the title when both fit, else on a line of its own.
+    const double infoW = fm.horizontalAdvance(tr("%1 · %2").arg(weightsLabel(88888, 8888888), session_->dataName()));
     layout_.infoBelow = titleFm.horizontalAdvance(tr("Decision boundary")) + 16 * s + infoW > r.width();
     layout_.info = layout_.infoBelow ? QRectF(r.left(), layout_.title.bottom(), r.width(), fm.height()) : layout_.title;
     double y = (layout_.infoBelow ? layout_.info.bottom() : layout_.title.bottom()) + 4 * s;
@@ -280,7 +280,7 @@ void BoundaryView::paintEvent(QPaintEvent*)
         muted.setAlphaF(0.7f);
         p.setPen(muted);
         QString info = session_->dataName();
-        if (session_->viewModel()) info = tr("epoch %1 · %2").arg(epoch_).arg(info);
+        if (session_->viewModel()) info = tr("%1 · %2").arg(weightsLabel(epoch_, step_), info);  // as every panel names them
         p.drawText(layout_.info, (layout_.infoBelow ? Qt::AlignLeft : Qt::AlignRight) | Qt::AlignVCenter,
                    QFontMetricsF(p.font()).elidedText(info, Qt::ElideRight, layout_.info.width()));
     }

@@ -67,6 +67,10 @@ public:
     int thumbnailsShown();
     // Milliseconds the last recomputation took (forward pass + colouring).
     double lastComputeMs() const { return lastComputeMs_; }
+    // Which weights the heat map shows (the session snapshot's epoch and step when
+    // it was computed): its label says the same.
+    int shownEpoch() const { return epoch_; }
+    qint64 shownStep() const { return step_; }
 
     // Exportable: PNG/SVG render the widget; CSV = grid x, y, p(class 0..K-1).
     QString exportTitle() const override;
@@ -165,6 +169,7 @@ private:
     QImage image_;
     QVector<QLineF> contour_;   // in grid coordinates (cell centres at i + 0.5)
     int epoch_ = 0;
+    qint64 step_ = 0;
 
     mutable bool dirty_ = true;
     QTimer refresh_;

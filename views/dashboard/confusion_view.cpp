@@ -30,8 +30,10 @@ struct ConfusionView::EvalSet {
 struct ConfusionView::Job {
     std::shared_ptr<const EvalSet> set;
     nn::ModelSpec spec;
-    std::vector<nn::Tensor> params;  // deep copies of the weights
+    std::vector<nn::Tensor> params;   // deep copies of the weights
+    std::vector<nn::Tensor> buffers;  // and of batch norm's running statistics (inference uses them)
     int epoch = 0;
+    qint64 step = 0;
     quint64 generation = 0;
 };
 
@@ -56,6 +58,7 @@ ConfusionView::Result evaluate(const ConfusionView::Job& job)
 {
     ConfusionView::Result r;
     r.epoch = job.epoch;
+    r.step = job.step;
     r.generation = job.generation;
     QElapsedTimer timer;
     timer.start();
@@ -69,6 +72,8 @@ ConfusionView::Result evaluate(const ConfusionView::Job& job)
         auto& ps = model.parameters();
         if (ps.size() != job.params.size()) throw std::runtime_error("the weights do not match the model");
         for (size_t i = 0; i < ps.size(); ++i) ps[i].value.copyFrom(job.params[i]);
+        auto& bs = model.buffers();
+        for (size_t i = 0; i < bs.size() && i < job.buffers.size(); ++i) bs[i].value.copyFrom(job.buffers[i]);
         const int batch = std::min(n, 500);
         nn::BuiltGraph built = model.build(batch, false);
         built.graph.setTraining(false);
@@ -252,7 +257,9 @@ std::shared_ptr<ConfusionView::Job> ConfusionView::makeJob() const
     job->set = set_;
     job->spec = model->spec();
     for (const auto& p : model->parameters()) job->params.push_back(p.value.clone());
+    for (const auto& b : model->buffers()) job->buffers.push_back(b.value.clone());
     job->epoch = session_->snapshot().epoch;
+    job->step = session_->snapshot().step;
     job->generation = generation_;
     return job;
 }
@@ -286,10 +293,11 @@ void ConfusionView::apply(const Result& r)
 {
     if (r.generation != generation_) return;  // data or model changed meanwhile
     error_ = r.error;
-    if (r.error.isEmpty()) {
-        matrix_ = r.matrix;
-        epoch_ = r.epoch;
-    }
+    // On an error the old matrix goes too: kept, it would be labelled as the
+    // weights of an epoch the other panels have long left.
+    matrix_ = r.error.isEmpty() ? r.matrix : QVector<QVector<int>>();
+    epoch_ = r.epoch;
+    step_ = r.step;
     lastMs_ = r.ms;
     update();
     emit matrixChanged();
@@ -425,7 +433,7 @@ void ConfusionView::paintEvent(QPaintEvent*)
     if (set_ && !matrix_.isEmpty()) {
         subParts << (samples_ < setSize_ ? tr("%1 set, first %2 of %3 samples").arg(setName_).arg(samples_).arg(setSize_)
                                          : tr("%1 set, %2 samples").arg(setName_).arg(samples_));
-        subParts << tr("weights of epoch %1").arg(epoch_);
+        subParts << tr("weights: %1").arg(weightsLabel(epoch_, step_));  // as every panel names them
         if (running_) subParts << tr("updating…");
     }
     p.setFont(scaledFont(1.3, true));

@@ -41,8 +41,9 @@ public:
     // "validation" or "test"; the number of samples evaluated and the set's size.
     QString evaluatedSet() const { return setName_; }
     int evaluatedSamples() const { return samples_; }
-    // Epoch of the weights the matrix shows.
+    // Epoch and step of the weights the matrix shows (the session snapshot's).
     int matrixEpoch() const { return epoch_; }
+    qint64 matrixStep() const { return step_; }
     // True while an evaluation runs in the background.
     bool isComputing() const { return running_; }
     // Evaluates the current weights now, on the calling thread (tests, export).
@@ -88,6 +89,7 @@ public:
     struct Result {
         QVector<QVector<int>> matrix;
         int epoch = 0;
+        qint64 step = 0;
         quint64 generation = 0;
         double ms = 0;
         QString error;
@@ -125,6 +127,7 @@ private:
     int samples_ = 0, setSize_ = 0;
     QVector<QVector<int>> matrix_;
     int epoch_ = 0;
+    qint64 step_ = 0;
     double lastMs_ = 0;
     QString error_;
     quint64 generation_ = 0;

@@ -70,6 +70,12 @@ int HistogramPanel::frameEpoch(int frame) const
     return frames_[size_t(frame)].epoch;
 }
 
+qint64 HistogramPanel::frameStep(int frame) const
+{
+    if (frame < 0 || frame >= int(frames_.size())) return -1;
+    return frames_[size_t(frame)].step;
+}
+
 HistogramPanel::Stats HistogramPanel::weightStats(int paramIndex, int frame) const
 {
     if (frame < 0 || frame >= int(frames_.size())) return {};
@@ -230,8 +236,15 @@ void HistogramPanel::record(const Snapshot& snap)
         if (i < snap.grads.size() && snap.grads[i].defined())
             f.params[i].grads = bin(snap.grads[i].data(), snap.grads[i].numel());
     }
-    if (!frames_.empty() && frames_.back().epoch == f.epoch && frames_.back().step == f.step) {
-        frames_.back() = std::move(f);  // the same weights again (e.g. the run's end)
+    const auto same = std::find_if(frames_.begin(), frames_.end(), [&](const Frame& g) { return g.epoch == f.epoch && g.step == f.step; });
+    if (same != frames_.end()) {
+        // The same weights again: the run's end, or early stopping putting an
+        // earlier epoch's weights back. The panel then shows that entry, as the
+        // other panels show those weights.
+        *same = std::move(f);
+        if (follow_) slider_ = int(same - frames_.begin());
+        update();
+        return;
     } else {
         // Entries lie every `stride_` epochs; the newest is kept as well, and
         // replaced by the next one when it is off that grid.

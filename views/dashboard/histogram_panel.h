@@ -40,8 +40,9 @@ public:
     // The entry the panel shows (0 = oldest); follows the newest while at the end.
     int sliderPosition() const { return slider_; }
     void setSliderPosition(int position);
-    // Epoch of a recorded entry (0 = the initial weights); -1 when out of range.
+    // Epoch and step of a recorded entry (0, 0 = the initial weights); -1 when out of range.
     int frameEpoch(int frame) const;
+    qint64 frameStep(int frame) const;
     // Statistics of parameter `paramIndex` (Model::parameters() order) at entry
     // `frame`; all zero when out of range. gradientStats is zero before the first step.
     Stats weightStats(int paramIndex, int frame) const;

@@ -1,5 +1,7 @@
 #include "views/dashboard/setup_panel.h"
 
+#include <algorithm>
+
 #include <QComboBox>
 #include <QDir>
 #include <QDoubleSpinBox>
@@ -12,7 +14,10 @@
 #include <QTimer>
 #include <QVBoxLayout>
 
+#include "views/common/file_dialog.h"
 #include "views/common/paths.h"
+#include "views/dashboard/setup_undo.h"
+#include "views/dashboard/training_defaults.h"
 
 namespace views {
 
@@ -30,7 +35,9 @@ SetupPanel::SetupPanel(QWidget* parent) : QWidget(parent)
     data_->addItem(tr("XOR"), "xor");
     data_->addItem(tr("Gaussian clusters"), "gaussians");
     data_->addItem(tr("Fashion-MNIST"), "fashion-mnist");
-    data_->addItem(tr(kCsvItem), "csv");
+    data_->addItem(tr(kCsvItem), QString());
+    data_->setItemData(data_->count() - 1, true, kFormActionRole);
+    data_->setItemData(data_->count() - 1, tr("Open a CSV file: numeric columns, the last one the label"), Qt::ToolTipRole);
     data_->setToolTip(tr("The data set to learn. The 2-D sets show a decision boundary; "
                          "Fashion-MNIST is 70 000 clothing images in 10 classes."));
     points_ = new QSpinBox;
@@ -66,6 +73,7 @@ SetupPanel::SetupPanel(QWidget* parent) : QWidget(parent)
     for (const QFileInfo& f : models.entryInfoList({"*.json"}, QDir::Files, QDir::Name))
         model_->addItem(f.completeBaseName(), f.absoluteFilePath());
     model_->addItem(tr(kOpenSpecItem), QString());
+    model_->setItemData(model_->count() - 1, true, kFormActionRole);
     model_->setToolTip(tr("The network: a sample spec from assets/models, or any spec file you open"));
     auto* modelBox = new QGroupBox(tr("Model"));
     auto* modelForm = new QFormLayout(modelBox);
@@ -114,6 +122,16 @@ SetupPanel::SetupPanel(QWidget* parent) : QWidget(parent)
     auto* trainForm = new QFormLayout(trainBox);
     trainForm->addRow(tr("&Optimizer"), optimizer_);
     trainForm->addRow(tr("Learning &rate"), lr_);
+    hint_ = new QLabel;
+    hint_->setObjectName("trainingHint");
+    hint_->setWordWrap(true);
+    hint_->setTextFormat(Qt::RichText);
+    hint_->setStyleSheet("QLabel { background: #fff3cd; color: #664d03; border: 1px solid #e0c46c; border-radius: 3px; padding: 4px; }");
+    hint_->hide();
+    connect(hint_, &QLabel::linkActivated, this, [this] {
+        if (suggestedLr_ > 0) setLearningRate(suggestedLr_);  // an undoable change like any other
+    });
+    trainForm->addRow(hint_);
     trainForm->addRow(tr("&Batch"), batch_);
     trainForm->addRow(tr("&Epochs"), epochs_);
     trainForm->addRow(tr("See&d"), seed_);
@@ -133,19 +151,37 @@ SetupPanel::SetupPanel(QWidget* parent) : QWidget(parent)
     dataDebounce_->setSingleShot(true);
     dataDebounce_->setInterval(250);
     connect(dataDebounce_, &QTimer::timeout, this, &SetupPanel::requestData);
-    connect(data_, &QComboBox::activated, this, [this] {
-        if (data_->currentData().toString() == "csv") openCsv();
+    // Picking "CSV file…" or "Open spec…" opens a dialog and leaves the box on the
+    // current item; what the dialog brings is the change (cancel: no change).
+    auto isAction = [](QComboBox* c, int i) { return c->itemData(i, kFormActionRole).toBool(); };
+    connect(data_, &QComboBox::currentIndexChanged, this, [this, isAction](int i) {
+        if (!isAction(data_, i)) lastData_ = i;
+    });
+    connect(model_, &QComboBox::currentIndexChanged, this, [this, isAction](int i) {
+        if (!isAction(model_, i)) lastModel_ = i;
+    });
+    connect(data_, &QComboBox::activated, this, [this, isAction](int i) {
+        if (isAction(data_, i)) {
+            data_->setCurrentIndex(lastData_);
+            if (!formUndoReplaying(this)) openCsv();
+            return;
+        }
         updateDataControls();
         dataDebounce_->start();
+        bringDefaults(Picked::Data);
     });
     for (QSpinBox* s : {points_, classes_, limit_, seed_})
         connect(s, &QSpinBox::valueChanged, dataDebounce_, qOverload<>(&QTimer::start));
     connect(noise_, &QDoubleSpinBox::valueChanged, dataDebounce_, qOverload<>(&QTimer::start));
-    connect(model_, &QComboBox::activated, this, [this] {
-        if (model_->currentData().toString().isEmpty())
-            openSpec();
-        else
-            emit modelRequested(modelPath());
+    connect(model_, &QComboBox::activated, this, [this, isAction](int i) {
+        if (isAction(model_, i)) {
+            model_->setCurrentIndex(lastModel_);
+            if (!formUndoReplaying(this)) openSpec();
+            return;
+        }
+        const QString picked = modelPath();
+        emit modelRequested(picked);
+        if (modelPath() == picked) bringDefaults(Picked::Model);  // not for a spec refused (and put back)
     });
     for (QSpinBox* s : {batch_, epochs_, seed_, patience_}) connect(s, &QSpinBox::valueChanged, this, &SetupPanel::configChanged);
     for (QDoubleSpinBox* s : {lr_, weightDecay_}) connect(s, &QDoubleSpinBox::valueChanged, this, &SetupPanel::configChanged);
@@ -153,35 +189,45 @@ SetupPanel::SetupPanel(QWidget* parent) : QWidget(parent)
     updateDataControls();
 }
 
+bool SetupPanel::isCsv() const { return defaultsKey(dataName()) == "csv"; }
+
 void SetupPanel::updateDataControls()
 {
     const QString d = data_->currentData().toString();
-    const bool twoD = d != "fashion-mnist" && d != "csv";
+    const bool twoD = d != "fashion-mnist" && !isCsv();
     points_->setEnabled(twoD);
     noise_->setEnabled(twoD);
     classes_->setEnabled(d == "spiral" || d == "gaussians");
     limit_->setEnabled(d == "fashion-mnist");
 }
 
+int SetupPanel::csvItem(const QString& path)
+{
+    const QString abs = QFileInfo(path).absoluteFilePath();
+    int i = data_->findData(abs);
+    if (i < 0) {
+        i = data_->count() - 1;  // before "CSV file…"
+        data_->insertItem(i, QFileInfo(abs).fileName(), abs);
+        data_->setItemData(i, abs, Qt::ToolTipRole);
+    }
+    return i;
+}
+
 void SetupPanel::openCsv()
 {
-    const QString path = QFileDialog::getOpenFileName(this, tr("Open CSV data"), QString(), tr("CSV files (*.csv)"));
-    if (!path.isEmpty()) csvPath_ = path;
+    const QString path = openFileName(this, "csv", tr("Open CSV data"), tr("CSV files (*.csv)"));
+    if (!path.isEmpty()) pickData(path);
 }
 
 void SetupPanel::openSpec()
 {
-    const QString path = QFileDialog::getOpenFileName(this, tr("Open model spec"), sampleModelsDir(), tr("Model specs (*.json)"));
+    const QString path = openFileName(this, "model", tr("Open model spec"), tr("Model specs (*.json)"), sampleModelsDir());
     if (path.isEmpty()) return;
-    selectModel(path);
-    emit modelRequested(path);
+    emit modelRequested(path);  // selected here once it has opened
+    if (modelPath() == QFileInfo(path).absoluteFilePath()) bringDefaults(Picked::Model);
 }
 
-QString SetupPanel::dataName() const
-{
-    const QString d = data_->currentData().toString();
-    return d == "csv" ? csvPath_ : d;
-}
+QString SetupPanel::dataName() const { return data_->currentData().toString(); }
 
 nn::data::SourceOptions SetupPanel::sourceOptions() const
 {
@@ -221,17 +267,54 @@ nn::TrainConfig SetupPanel::trainConfig() const
 
 bool SetupPanel::selectData(const QString& name)
 {
-    int i = data_->findData(name);
-    if (i < 0) {
+    int i = name.isEmpty() ? -1 : data_->findData(name);
+    if (i < 0 || data_->itemData(i, kFormActionRole).toBool()) {
         if (!name.endsWith(".csv", Qt::CaseInsensitive)) return false;
-        csvPath_ = name;
-        i = data_->findData("csv");
+        i = csvItem(name);
     }
     data_->setCurrentIndex(i);
     updateDataControls();
     requestData();
     return true;
 }
+
+bool SetupPanel::pickData(const QString& name)
+{
+    if (!selectData(name)) return false;
+    bringDefaults(Picked::Data);
+    return true;
+}
+
+void SetupPanel::applyDefaults()
+{
+    const TrainingDefaults d = trainingDefaults(dataName(), modelPath());
+    if (!d.error.isEmpty()) setTrainingHint(d.error.toHtmlEscaped());
+    const auto& v = d.values;
+    if (v.contains("optimizer")) setOptimizer(QString::fromStdString(v["optimizer"].get<std::string>()));
+    if (v.contains("lr")) lr_->setValue(v["lr"].get<double>());
+    if (v.contains("batch")) batch_->setValue(v["batch"].get<int>());
+    if (v.contains("epochs")) epochs_->setValue(v["epochs"].get<int>());
+    if (v.contains("weight_decay")) weightDecay_->setValue(v["weight_decay"].get<double>());
+    if (v.contains("schedule")) schedule_->setCurrentIndex(std::max(0, schedule_->findData(QString::fromStdString(v["schedule"].get<std::string>()))));
+    if (v.contains("patience")) patience_->setValue(v["patience"].get<int>());
+}
+
+void SetupPanel::bringDefaults(Picked picked)
+{
+    if (formUndoReplaying(this)) return;  // the command being undone or redone restores them itself
+    addToLastFormChange(this, picked == Picked::Data ? static_cast<QWidget*>(data_) : model_, [this] { applyDefaults(); });
+}
+
+void SetupPanel::setTrainingHint(const QString& text, double suggestedLr)
+{
+    suggestedLr_ = suggestedLr;
+    QString html = text;
+    if (suggestedLr > 0) html += QString(" <a href=\"lr\">%1</a>").arg(tr("Use %1").arg(suggestedLr, 0, 'g', 3));
+    hint_->setText(html);
+    hint_->setVisible(!text.isEmpty());
+}
+
+QString SetupPanel::trainingHint() const { return hint_->isVisible() ? hint_->text() : QString(); }
 
 bool SetupPanel::selectModel(const QString& path)
 {

@@ -24,9 +24,24 @@ public:
     QString modelPath() const;
     nn::TrainConfig trainConfig() const;
 
-    // Select by value (CLI flags, screenshots, lessons). Return false if unknown.
+    // Select by value (CLI flags, screenshots, lessons, branches): only the data
+    // set or model, not their defaults. Return false if unknown.
     bool selectData(const QString& name);
     bool selectModel(const QString& path);
+    // The user's pick of a data set (the combo box, the builder's Train): the set
+    // and the training defaults it brings, as one undoable change.
+    bool pickData(const QString& name);
+    // The training defaults of the current data set and model
+    // (assets/training-defaults.json, the spec's "defaults"): applyDefaults() sets
+    // them (start-up); bringDefaults() adds them to the undoable change of the data
+    // set or the model just picked, and does nothing while an undo replays.
+    void applyDefaults();
+    enum class Picked { Data, Model };
+    void bringDefaults(Picked picked);
+    // A hint under the learning rate ("" hides it); with `suggestedLr` > 0 a link
+    // sets the learning rate to it.
+    void setTrainingHint(const QString& text, double suggestedLr = 0);
+    QString trainingHint() const;
     void setEpochs(int epochs);
     // Use only the first `images` Fashion-MNIST training images (0 = all); reloads
     // at once if Fashion-MNIST is the data, not after the typing debounce.
@@ -47,6 +62,8 @@ private:
     void openCsv();
     void openSpec();
     void updateDataControls();
+    bool isCsv() const;
+    int csvItem(const QString& path);  // the data set item for a CSV file (added when new)
 
     QComboBox* data_;
     QSpinBox* points_;
@@ -63,7 +80,9 @@ private:
     QComboBox* schedule_;
     QSpinBox* patience_;
     QTimer* dataDebounce_;
-    QString csvPath_;
+    QLabel* hint_;
+    double suggestedLr_ = 0;
+    int lastData_ = 0, lastModel_ = 0;  // the items picked before an action item ("CSV file…")
 };
 
 } // namespace views

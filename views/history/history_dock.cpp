@@ -8,14 +8,12 @@
 #include <QDateTime>
 #include <QDir>
 #include <QFile>
-#include <QFileDialog>
 #include <QFileInfo>
 #include <QHBoxLayout>
 #include <QEvent>
 #include <QHeaderView>
 #include <QItemSelectionModel>
 #include <QLabel>
-#include <QInputDialog>
 #include <QLineEdit>
 #include <QLineSeries>
 #include <QMap>
@@ -38,6 +36,8 @@
 #include "engine/store/run_diff.h"
 #include "engine/store/run_recorder.h"
 #include "engine/store/run_store.h"
+#include "views/common/file_dialog.h"
+#include "views/history/snapshot_picker.h"
 #include "views/training/training_session.h"
 
 namespace views {
@@ -56,6 +56,23 @@ QString duration(double s)
     if (s < 1) return QString("%1 ms").arg(s * 1e3, 0, 'f', 0);
     if (s < 60) return QString("%1 s").arg(s, 0, 'f', 1);
     return QString("%1 min").arg(s / 60, 0, 'f', 1);
+}
+
+// A run's compression stages; none for a training run (or a store from before stages were kept).
+std::vector<nn::store::StageRecord> stagesOf(const nn::store::RunStore& store, int64_t id)
+{
+    try {
+        return store.stages(id);
+    } catch (const nn::Error&) {
+        return {};
+    }
+}
+
+// A compression run's result: its last stage's test accuracy and size ratio.
+QString stageSummary(const nn::store::StageRecord& st)
+{
+    const QString acc = std::isfinite(st.testAccuracy) ? QString::number(st.testAccuracy, 'f', 3) : QString("-");
+    return QObject::tr("%1 · %2× smaller").arg(acc).arg(st.ratio, 0, 'f', 1);
 }
 
 QString valueText(const nlohmann::json& v)
@@ -216,9 +233,13 @@ bool HistoryDock::setStorePath(const QString& path)
 
 void HistoryDock::chooseStore()
 {
-    const QString path = QFileDialog::getSaveFileName(this, tr("Open history"), path_, tr("Run histories (*.sqlite);;All files (*)"),
-                                                      nullptr, QFileDialog::DontConfirmOverwrite);
-    if (!path.isEmpty()) setStorePath(path);
+    // An open dialog ("Open"), which also takes a new name: that starts an empty history there.
+    const QString path = openOrNewFileName(this, "history", tr("Open history (or type a new name to start an empty one)"),
+                                           tr("Run histories (*.sqlite);;All files (*)"), QFileInfo(path_).absolutePath());
+    if (path.isEmpty()) return;
+    const bool created = !QFileInfo::exists(path);
+    if (setStorePath(path) && created)
+        showMessage(tr("Started a new, empty history: %1").arg(QDir::toNativeSeparators(path)), false);
 }
 
 void HistoryDock::refresh()
@@ -247,11 +268,26 @@ void HistoryDock::refresh()
         add(created.toString("yyyy-MM-dd HH:mm:ss"), r.created);
         add(q(r.dataset), q(r.dataset));
         add(q(r.modelName), q(r.modelName));
-        add(std::isfinite(r.bestAccuracy) ? QString::number(r.bestAccuracy, 'f', 3) : "-",
-            std::isfinite(r.bestAccuracy) ? r.bestAccuracy : -1.0);
+        // A compression run has stages, not epochs: its final accuracy and ratio.
+        const std::vector<nn::store::StageRecord> stages = stagesOf(*store_, r.id);
+        if (!stages.empty()) {
+            const auto& last = stages.back();
+            add(stageSummary(last), std::isfinite(last.testAccuracy) ? last.testAccuracy : -1.0);
+        } else {
+            add(std::isfinite(r.bestAccuracy) ? QString::number(r.bestAccuracy, 'f', 3) : "-",
+                std::isfinite(r.bestAccuracy) ? r.bestAccuracy : -1.0);
+        }
         add(q(r.device), q(r.device));
         add(duration(r.seconds), r.seconds);
-        add(q(r.status), q(r.status));
+        const QString status = stages.empty() ? q(r.status) : (stages.size() == 1 ? tr("%1 · compression, 1 stage").arg(q(r.status))
+                                                                              : tr("%1 · compression, %2 stages").arg(q(r.status)).arg(stages.size()));
+        add(status, status);
+        if (!stages.empty()) {
+            QStringList lines;
+            for (const auto& st : stages)
+                lines << tr("%1: test acc. %2, %3× smaller").arg(q(st.text)).arg(st.testAccuracy, 0, 'f', 3).arg(st.ratio, 0, 'f', 1);
+            row[Best]->setToolTip(tr("Compression run, final stage's test accuracy and size ratio:\n%1").arg(lines.join('\n')));
+        }
         add(r.parentId ? QString("#%1 @ %2").arg(r.parentId).arg(r.parentStep) : "-", qlonglong(r.parentId));
         row[Name]->setToolTip(QString("#%1 %2%3").arg(r.id).arg(q(r.name), r.message.empty() ? "" : "\n" + q(r.message)));
         model_->appendRow(row);
@@ -478,7 +514,10 @@ void HistoryDock::updateBranches()
         item->setText(0, QString("#%1 %2").arg(r.id).arg(q(r.name)));
         item->setText(1, r.parentId ? QString::number(r.parentStep) : QString());
         item->setText(2, q(r.status));
-        item->setText(3, std::isfinite(r.bestAccuracy) ? QString::number(r.bestAccuracy, 'f', 3) : "-");
+        const auto stages = stagesOf(*store_, r.id);
+        item->setText(3, !stages.empty() ? stageSummary(stages.back())
+                         : std::isfinite(r.bestAccuracy) ? QString::number(r.bestAccuracy, 'f', 3)
+                                                         : "-");
         item->setData(0, kIdRole, qlonglong(r.id));
         items[r.id] = item;
     }
@@ -507,8 +546,7 @@ void HistoryDock::exportSelected()
         showMessage(tr("Select the runs to export first"), true);
         return;
     }
-    if (qEnvironmentVariableIsSet("NNSTUDIO_NO_DIALOGS")) return;
-    QString folder = QFileDialog::getExistingDirectory(this, tr("Export runs' metrics as CSV into"));
+    QString folder = existingFolder(this, "csv-export", tr("Export runs' metrics as CSV into"));
     if (folder.isEmpty()) return;
     for (qint64 id : ids) {
         const QString err = exportCsv(id, folder + QString("/run-%1.csv").arg(id));
@@ -607,6 +645,55 @@ QList<qint64> HistoryDock::snapshotSteps(qint64 runId) const
     return steps;
 }
 
+QList<HistoryDock::SnapshotChoice> HistoryDock::snapshotChoices(qint64 runId) const
+{
+    QList<SnapshotChoice> out;
+    if (!store_) return out;
+    try {
+        const auto epochs = store_->epochs(runId);
+        for (const auto& s : store_->snapshots(runId)) {
+            SnapshotChoice c;
+            c.step = qint64(s.step);
+            c.epoch = s.epoch;
+            c.text = weightsLabel(s.epoch, s.step);
+            if (s.epoch == 0 && s.step == 0) c.text = tr("epoch 0 · step 0 · the initial weights");
+            for (const auto& m : epochs) {
+                if (m.epoch != s.epoch) continue;
+                const bool val = std::isfinite(m.valLoss);
+                c.text += val ? tr(" · val loss %1 · val acc %2").arg(m.valLoss, 0, 'f', 4).arg(m.valAccuracy, 0, 'f', 3)
+                              : tr(" · train loss %1 · train acc %2").arg(m.trainLoss, 0, 'f', 4).arg(m.trainAccuracy, 0, 'f', 3);
+                break;
+            }
+            out << c;
+        }
+    } catch (const nn::Error&) {
+    }
+    return out;
+}
+
+std::vector<nn::EpochMetrics> HistoryDock::lineage(qint64 runId, qint64 upToStep) const
+{
+    std::vector<std::vector<nn::EpochMetrics>> parts;  // newest run first
+    qint64 id = runId, limit = upToStep;
+    QList<qint64> seen;
+    while (id > 0 && !seen.contains(id)) {  // a damaged file could hold a cycle
+        seen << id;
+        std::vector<nn::EpochMetrics> mine;
+        for (const auto& m : store_->epochs(id))
+            if (m.steps <= limit) mine.push_back(m);
+        parts.push_back(std::move(mine));
+        const auto r = store_->find(id);
+        if (!r || !r->parentId || r->parentStep < 0) break;
+        id = r->parentId;
+        limit = r->parentStep;
+    }
+    std::vector<nn::EpochMetrics> out;
+    for (auto it = parts.rbegin(); it != parts.rend(); ++it)
+        for (const auto& m : *it)
+            if (out.empty() || m.epoch > out.back().epoch) out.push_back(m);
+    return out;
+}
+
 bool HistoryDock::branchFrom(qint64 runId, qint64 step)
 {
     if (!store_) return false;
@@ -620,10 +707,11 @@ bool HistoryDock::branchFrom(qint64 runId, qint64 step)
         b.hyper = r.hyper;
         b.seed = r.seed;
         b.state = std::make_shared<const nn::TrainerCheckpoint>(store_->loadSnapshot(runId, step));
+        b.parentHistory = lineage(runId, step);
         if (onBranch) onBranch(b);
-        showMessage(tr("Branching run #%1 at step %2: change a setting and press Train; the new run is recorded as its child")
+        showMessage(tr("Branching run #%1 from %2: change a setting and press Train; the new run is recorded as its child")
                         .arg(runId)
-                        .arg(step),
+                        .arg(weightsLabel(b.state->epochs, step)),
                     false);
         return true;
     } catch (const nn::Error& e) {
@@ -639,20 +727,18 @@ void HistoryDock::branchSelected()
         showMessage(tr("Select one run to branch from"), true);
         return;
     }
-    const QList<qint64> steps = snapshotSteps(ids[0]);
-    if (steps.isEmpty()) {
+    const QList<SnapshotChoice> choices = snapshotChoices(ids[0]);
+    if (choices.isEmpty()) {
         showMessage(tr("Run #%1 has no snapshots to branch from").arg(ids[0]), true);
         return;
     }
-    QStringList items;
-    for (qint64 st : steps) items << tr("step %1").arg(st);
-    bool ok = false;
-    const QString pick = qEnvironmentVariableIsSet("NNSTUDIO_NO_DIALOGS")
-                             ? items.last()
-                             : QInputDialog::getItem(this, tr("Branch from a snapshot"),
-                                                     tr("Rewind run #%1 to:").arg(ids[0]), items, items.size() - 1, false, &ok);
-    if (pick.isEmpty() || (!ok && !qEnvironmentVariableIsSet("NNSTUDIO_NO_DIALOGS"))) return;
-    branchFrom(ids[0], steps[items.indexOf(pick)]);
+    if (qEnvironmentVariableIsSet("NNSTUDIO_NO_DIALOGS")) {  // tests and screenshots: the newest
+        branchFrom(ids[0], choices.last().step);
+        return;
+    }
+    SnapshotPicker picker(ids[0], choices, this);
+    if (picker.exec() != QDialog::Accepted || picker.currentIndex() < 0) return;
+    branchFrom(ids[0], choices[picker.currentIndex()].step);
 }
 
 } // namespace views

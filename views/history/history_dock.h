@@ -92,6 +92,9 @@ public:
         nlohmann::json hyper;  // the parent's hyperparameters (epochs, batch, lr, ...)
         uint64_t seed = 1;
         std::shared_ptr<const nn::TrainerCheckpoint> state;
+        // The road to the snapshot: the parent's epochs up to it, preceded by its own
+        // parent's up to where it branched, and so on (the curves show them first).
+        std::vector<nn::EpochMetrics> parentHistory;
     };
     // Loads run `runId`'s snapshot at `step` and hands it to onBranch (the main
     // window sets the parent's model, data and settings, then the session waits for
@@ -100,6 +103,14 @@ public:
     std::function<void(const BranchRequest&)> onBranch;
     // The steps that have snapshots, for run `runId` (empty when none).
     QList<qint64> snapshotSteps(qint64 runId) const;
+    // The same snapshots as the Branch picker lists them: "epoch 15 · step 300 ·
+    // val loss 0.1234 · val acc 0.950" (the metrics of the epoch that ended there).
+    struct SnapshotChoice {
+        qint64 step = 0;
+        int epoch = 0;
+        QString text;
+    };
+    QList<SnapshotChoice> snapshotChoices(qint64 runId) const;
 
 signals:
     void runRecorded(qint64 id);  // a run of the session ended and is in the table
@@ -119,6 +130,8 @@ private:
     void branchSelected();  // the Branch button: pick a snapshot of the selected run
     void snapshotEpoch();   // every few epochs: the session's full state into the store
     void endRecording(const QString& status, const QString& message, double seconds);
+    // Run `runId`'s epochs up to step `upToStep`, after its ancestors' up to each branch point.
+    std::vector<nn::EpochMetrics> lineage(qint64 runId, qint64 upToStep) const;
 
     TrainingSession* session_;
     QString path_;

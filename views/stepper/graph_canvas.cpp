@@ -1,5 +1,6 @@
 #include "views/stepper/graph_canvas.h"
 
+#include <QEvent>
 #include <QMouseEvent>
 #include <QPainter>
 #include <QPainterPath>
@@ -11,6 +12,22 @@ namespace {
 const QColor kValue(0x2e, 0x9e, 0x44);     // forward values: green, as on the slide
 const QColor kGradient(0xd6, 0x27, 0x28);  // gradients: red
 const QColor kCurrent(0xff, 0xbf, 0x00);   // the node that runs next
+constexpr double kMargin = 16;             // around the layout, at zoom 1 and scale 1
+constexpr double kMaxZoom = 2.0;
+// Shrinks a little to fit before it scrolls; text stays readable (projected, it
+// starts from twice the size, so it may shrink further).
+double minZoom(double scale) { return scale > 1.25 ? 0.65 : 0.8; }
+
+QString nodeText(const nn::Node& n)
+{
+    switch (n.op) {
+    case nn::OpKind::AddScalar: return QString("+%1").arg(double(n.attrs.scalar));
+    case nn::OpKind::MulScalar: return QString("*%1").arg(double(n.attrs.scalar));
+    case nn::OpKind::Constant: return n.value.numel() == 1 ? QString::number(double(n.value[0])) : QString::fromStdString(n.name);
+    default: break;
+    }
+    return nn::opDecl(n.op).family == nn::OpFamily::Leaf ? QString::fromStdString(n.name) : QString::fromUtf8(nn::opDecl(n.op).symbol);
+}
 } // namespace
 
 QString shortTensorText(const nn::Tensor& t)
@@ -28,7 +45,7 @@ QString shortTensorText(const nn::Tensor& t)
 
 GraphCanvas::GraphCanvas(QWidget* parent) : QWidget(parent)
 {
-    setMinimumSize(480, 260);
+    setMinimumSize(320, 200);
     setMouseTracking(true);
     setToolTip(tr("Green numbers above the edges are forward values; red numbers below are gradients "
                   "(d output / d this value). Click a node to explain it."));
@@ -39,7 +56,7 @@ void GraphCanvas::setGraph(const nn::Graph* graph, int root)
     graph_ = graph;
     root_ = root;
     selected_ = -1;
-    layoutNodes();
+    computeLayout();
     update();
 }
 
@@ -52,49 +69,113 @@ void GraphCanvas::setSelected(int node)
 void GraphCanvas::setUiScale(double scale)
 {
     scale_ = scale;
-    layoutNodes();
+    computeLayout();
     update();
 }
 
-void GraphCanvas::layoutNodes()
+void GraphCanvas::changeEvent(QEvent* e)
+{
+    QWidget::changeEvent(e);
+    if (e->type() == QEvent::FontChange) {
+        computeLayout();
+        update();
+    }
+}
+
+QFont GraphCanvas::labelFont(double zoom) const
+{
+    QFont f = font();
+    f.setPointSizeF(f.pointSizeF() * 0.9 * zoom);
+    return f;
+}
+
+QSizeF GraphCanvas::labelSize(int node) const
+{
+    // Room for what the node holds now and for any short number: a gradient
+    // passes through other values while backward accumulates it.
+    const QFontMetricsF m(labelFont(1.0));
+    const nn::Node& n = graph_->node(node);
+    double w = m.horizontalAdvance("-00.00");
+    w = std::max(w, m.horizontalAdvance(shortTensorText(n.value)));
+    if (n.requiresGrad) w = std::max(w, m.horizontalAdvance(shortTensorText(n.grad)));
+    // 10% slack: glyphs drawn under the zoom's transform are not hinted exactly as measured.
+    return QSizeF(std::ceil(w * 1.1 + 6 * scale_), std::ceil(2 * m.height() + 2 * scale_));
+}
+
+void GraphCanvas::computeLayout()
+{
+    layout_ = {};
+    edges_.clear();
+    if (!graph_) {
+        setMinimumSize(320, 200);
+        place();
+        return;
+    }
+    const QFontMetricsF m(font());
+    DotGraph g;
+    const int n = graph_->size();
+    for (int i = 0; i < n; ++i) {
+        const double w = std::max(40 * scale_, m.horizontalAdvance(nodeText(graph_->node(i))) * 1.1 + 16 * scale_);
+        g.nodes.push_back(QSizeF(std::ceil(w), std::ceil(std::max(30 * scale_, m.height() + 14 * scale_))));
+    }
+    for (int i = 0; i < n; ++i)
+        for (int k = 0; k < graph_->arity(i); ++k) {
+            const int src = graph_->node(i).inputs[size_t(k)];
+            g.edges.push_back({src, i, labelSize(src)});
+            edges_.push_back({src, i});
+        }
+    // The output arrow: an edge from the root to a point, carrying the root's labels.
+    if (root_ >= 0 && root_ < n) {
+        g.nodes.push_back(QSizeF(2, 2));
+        g.edges.push_back({root_, n, labelSize(root_)});
+        edges_.push_back({root_, -1});
+    }
+    g.nodeGap = 10 * scale_;
+    g.rankGap = 10 * scale_;  // dot puts each label on a rank of its own: two gaps per edge
+    layout_ = layoutWithDot(g);
+    // Never smaller than the layout at the smallest zoom (the stepper's scroll area
+    // scrolls it); set here, not on resize, so the size asked for depends on the graph alone.
+    const double margin = kMargin * scale_;
+    if (layout_.ok)
+        setMinimumSize(std::max(320, int(std::ceil((layout_.size.width() + 2 * margin) * minZoom(scale_)))),
+                       std::max(200, int(std::ceil((layout_.size.height() + 2 * margin) * minZoom(scale_)))));
+    else
+        setMinimumSize(320, 200);
+    place();
+}
+
+void GraphCanvas::place()
 {
     rects_.clear();
-    visible_.clear();
-    if (!graph_) return;
-    const int n = graph_->size();
-    // Column = longest path from a leaf; leaves sit in column 0, the root last.
-    QVector<int> column(n, 0);
-    for (int i = 0; i < n; ++i)
-        for (int k = 0; k < graph_->arity(i); ++k)
-            column[i] = std::max(column[i], column[graph_->node(i).inputs[size_t(k)]] + 1);
-    int columns = 0;
-    QVector<QVector<int>> byColumn;
-    for (int i = 0; i < n; ++i) {
-        columns = std::max(columns, column[i] + 1);
-        if (byColumn.size() < columns) byColumn.resize(columns);
-        byColumn[column[i]].push_back(i);
-        visible_.push_back(i);
+    if (!layout_.ok) return;
+    const double margin = kMargin * scale_;
+    const QSizeF need = layout_.size + QSizeF(2 * margin, 2 * margin);
+    // Grow into spare room (up to 2×) so a small graph fills a projected screen;
+    // shrink a little (to 0.8) before asking to scroll.
+    zoom_ = std::clamp(std::min(width() / need.width(), height() / need.height()), minZoom(scale_), kMaxZoom);
+    offset_ = QPointF((width() - layout_.size.width() * zoom_) / 2, (height() - layout_.size.height() * zoom_) / 2);
+    for (int i = 0; i < graph_->size() && i < layout_.nodes.size(); ++i) {
+        const QRectF r = layout_.nodes[i];
+        rects_[i] = QRectF(offset_ + r.topLeft() * zoom_, r.size() * zoom_);
     }
-    // Grow boxes, fonts and lines with the room there is (up to 2×), so a small
-    // graph fills a projected screen instead of huddling in its middle.
-    int tallest = 1;
-    for (const auto& nodes : byColumn) tallest = std::max<int>(tallest, int(nodes.size()));
-    const double roomX = columns > 1 ? (width() - 60.0 * scale_) / (columns - 1) / (64 * scale_ * 1.9) : 2.0;
-    const double roomY = (height() - 60.0 * scale_) / tallest / (40 * scale_ * 2.2);
-    zoom_ = std::clamp(std::min(roomX, roomY), 1.0, 2.0);
-    const double s = scale_ * zoom_;
-    const double boxW = 64 * s, boxH = 40 * s;
-    const double margin = 30 * s;
-    const double colW = columns > 1 ? (width() - 2 * margin - boxW) / (columns - 1) : 0;
-    for (int c = 0; c < columns; ++c) {
-        const auto& nodes = byColumn[c];
-        const double rowH = (height() - 2 * margin) / std::max<qsizetype>(1, nodes.size());
-        for (int r = 0; r < nodes.size(); ++r) {
-            const double x = margin + c * colW;
-            const double y = margin + rowH * (r + 0.5) - boxH / 2;
-            rects_[nodes[r]] = QRectF(x, y, boxW, boxH);
-        }
-    }
+}
+
+QSize GraphCanvas::sizeHint() const
+{
+    if (!layout_.ok) return {480, 260};
+    const double margin = kMargin * scale_;
+    return (layout_.size + QSizeF(2 * margin, 2 * margin)).toSize();
+}
+
+QVector<GraphCanvas::EdgeLabel> GraphCanvas::edgeLabels() const
+{
+    QVector<EdgeLabel> out;
+    QTransform t;
+    t.translate(offset_.x(), offset_.y());
+    t.scale(zoom_, zoom_);
+    for (int e = 0; e < edges_.size() && e < layout_.labels.size(); ++e)
+        out.push_back({edges_[e].first, edges_[e].second, t.mapRect(layout_.labels[e]), t.map(layout_.edges[e])});
+    return out;
 }
 
 bool GraphCanvas::forwardDone(int node) const
@@ -129,72 +210,68 @@ void GraphCanvas::paintEvent(QPaintEvent*)
         p.drawText(rect(), Qt::AlignCenter, tr("Type a formula or pick a preset"));
         return;
     }
-    const double es = scale_ * zoom_;  // effective scale: projector mode × room to spare
-    QFont f = font();
-    f.setPointSizeF(f.pointSizeF() * zoom_);
-    QFont small = f;
-    small.setPointSizeF(f.pointSizeF() * 0.9);
+    if (!layout_.ok) {
+        p.setPen(kGradient);
+        p.drawText(rect(), Qt::AlignCenter | Qt::TextWordWrap, tr("The graph could not be laid out: %1").arg(layout_.error));
+        return;
+    }
+    // The layout was measured at zoom 1: draw it under the zoom's transform.
+    p.translate(offset_);
+    p.scale(zoom_, zoom_);
+    const double s = scale_;
     const int bad = graph_->firstNonFinite();
     // The next op node to evaluate (leaves need no evaluation).
     int nextForward = graph_->forwardCursor();
     while (nextForward < graph_->size() && nn::opDecl(graph_->node(nextForward).op).family == nn::OpFamily::Leaf) ++nextForward;
     const int nextBackward = graph_->backwardCursor();
 
-    // Edges with values above and gradients below.
+    // Edges, each with an arrowhead at its consumer and its labels in the box dot reserved beside it.
+    const QColor ink = palette().text().color();
+    const QFont small = labelFont(1.0);
     p.setFont(small);
-    for (int i : visible_) {
-        const QRectF to = rects_.value(i);
-        for (int k = 0; k < graph_->arity(i); ++k) {
-            const int src = graph_->node(i).inputs[size_t(k)];
-            const QRectF from = rects_.value(src);
-            const QPointF a(from.right(), from.center().y()), b(to.left(), to.center().y());
-            QPainterPath path(a);
-            const double dx = (b.x() - a.x()) / 2;
-            path.cubicTo(a + QPointF(dx, 0), b - QPointF(dx, 0), b);
-            p.setPen(QPen(palette().text().color(), 1.4 * es));
-            p.drawPath(path);
-            // Labels sit near the source end, so edges converging on one node keep theirs apart.
-            const QPointF mid = path.pointAtPercent(0.3);
-            const QString v = valueLabel(src), g = gradientLabel(src);
-            if (!v.isEmpty()) {
-                p.setPen(kValue);
-                p.drawText(QRectF(mid.x() - 60 * es, mid.y() - 20 * es, 120 * es, 18 * es), Qt::AlignCenter, v);
-            }
-            if (!g.isEmpty()) {
-                p.setPen(kGradient);
-                p.drawText(QRectF(mid.x() - 60 * es, mid.y() + 2 * es, 120 * es, 18 * es), Qt::AlignCenter, g);
-            }
+    for (int e = 0; e < edges_.size() && e < layout_.edges.size(); ++e) {
+        const QPainterPath& path = layout_.edges[e];
+        p.setPen(QPen(ink, 1.3 * s));
+        p.setBrush(Qt::NoBrush);
+        p.drawPath(path);
+        const QPointF tip = layout_.arrowTips[e], base = path.currentPosition();
+        const QPointF d = tip - base;
+        const double len = std::hypot(d.x(), d.y());
+        if (len > 0.5) {
+            const QPointF u = d / len, nrm(-u.y(), u.x());
+            const QPolygonF head({tip, base + nrm * (len * 0.45), base - nrm * (len * 0.45)});
+            p.setBrush(ink);
+            p.setPen(Qt::NoPen);
+            p.drawPolygon(head);
+        }
+        const QRectF box = layout_.labels[e];
+        const int src = edges_[e].first;
+        const QString v = valueLabel(src), g = gradientLabel(src);
+        const QRectF top(box.left(), box.top(), box.width(), box.height() / 2);
+        const QRectF bottom(box.left(), box.center().y(), box.width(), box.height() / 2);
+        if (!v.isEmpty()) {
+            p.setPen(kValue);
+            p.drawText(top, Qt::AlignCenter, v);
+        }
+        if (!g.isEmpty()) {
+            p.setPen(kGradient);
+            p.drawText(bottom, Qt::AlignCenter, g);
         }
     }
-    // The root's own value and gradient, to its right.
-    if (rects_.contains(root_)) {
-        const QRectF r = rects_.value(root_);
-        p.setPen(kValue);
-        p.drawText(QRectF(r.right() + 4, r.top() - 18 * es, 100 * es, 18 * es), Qt::AlignLeft, valueLabel(root_));
-        p.setPen(kGradient);
-        p.drawText(QRectF(r.right() + 4, r.bottom(), 100 * es, 18 * es), Qt::AlignLeft, gradientLabel(root_));
-    }
     // Nodes.
-    p.setFont(f);
-    for (int i : visible_) {
+    p.setFont(font());
+    for (int i = 0; i < graph_->size() && i < layout_.nodes.size(); ++i) {
         const nn::Node& n = graph_->node(i);
-        const QRectF r = rects_.value(i);
+        const QRectF r = layout_.nodes[i];
         const bool leaf = nn::opDecl(n.op).family == nn::OpFamily::Leaf;
         QColor fill = leaf ? palette().alternateBase().color() : palette().button().color();
         if (i == nextForward || i == nextBackward) fill = kCurrent;
         if (i == bad) fill = QColor(0xff, 0x8a, 0x80);
         p.setBrush(fill);
-        p.setPen(QPen(i == selected_ ? palette().highlight().color() : palette().text().color(), (i == selected_ ? 3.0 : 1.2) * es));
-        p.drawRoundedRect(r, 8 * es, 8 * es);
-        p.setPen(i == nextForward || i == nextBackward ? Qt::black : palette().buttonText().color());
-        const QString label = leaf ? QString::fromStdString(n.name) : QString::fromUtf8(nn::opDecl(n.op).symbol);
-        p.drawText(r, Qt::AlignCenter, n.op == nn::OpKind::AddScalar ? QString("+%1").arg(double(n.attrs.scalar))
-                                       : n.op == nn::OpKind::MulScalar ? QString("*%1").arg(double(n.attrs.scalar))
-                                                                       : label);
-        if (i == bad) {
-            p.setPen(kGradient);
-            p.drawText(QRectF(r.left() - 20 * es, r.bottom() + 2, r.width() + 40 * es, 18 * es), Qt::AlignCenter, tr("NaN starts here"));
-        }
+        p.setPen(QPen(i == selected_ ? palette().highlight().color() : ink, (i == selected_ ? 3.0 : 1.2) * s));
+        p.drawRoundedRect(r, 7 * s, 7 * s);
+        p.setPen(i == nextForward || i == nextBackward || i == bad ? Qt::black : palette().buttonText().color());
+        p.drawText(r, Qt::AlignCenter, nodeText(n));
     }
 }
 

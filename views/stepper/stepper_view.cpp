@@ -8,7 +8,9 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QPushButton>
+#include <QScrollArea>
 #include <QShortcut>
+#include <QTimer>
 #include <QSpinBox>
 #include <QSplitter>
 #include <QTableWidget>
@@ -27,8 +29,10 @@ namespace views {
 
 namespace {
 
-// Numeric checks cost two forward passes per variable element.
-constexpr int64_t kMaxCheckedElements = 4000;
+// Numeric checks cost four double-precision forward passes per element: a
+// graph with more variable elements than this checks a sample of each tensor.
+constexpr int64_t kMaxCheckedElements = 2000;
+constexpr int64_t kSampledPerVariable = 16;
 
 const char* kSeedFormula = "1/(1+exp(-(w0*x0+w1*x1+w2)))";
 const char* kSeedValues = "w0=2, x0=-1, w1=-3, x1=-2, w2=-3";
@@ -48,6 +52,8 @@ std::map<std::string, nn::Tensor> parseValues(const QString& text)
 }
 
 QString number(double v) { return QString::number(v, 'f', std::fabs(v) >= 100 ? 1 : 4); }
+// Gradients in the check table: enough digits to see a 1e-4 gradient's error.
+QString precise(double v) { return std::fabs(v) >= 1e-2 || v == 0 ? number(v) : QString::number(v, 'e', 4); }
 
 // Why node `i`, the first to go non-finite, did: its op and the input values at
 // the first bad element (its inputs are still finite, or another node would be first).
@@ -87,11 +93,14 @@ StepperView::StepperView(TrainingSession* session, QWidget* parent) : QWidget(pa
 {
     presets_ = new QComboBox;
     presets_->addItems({tr("Sigmoid neuron (lecture example)"), tr("c = sum(x*y + z), 3×4 tensors"),
-                        tr("2-layer network on one spiral point"), tr("Loaded model on a training sample")});
+                        tr("2-layer network on one spiral point"), tr("Loaded model on a training sample"),
+                        tr("Custom formula (typed below)")});
     presets_->setToolTip(tr("Start from an example, or type any formula below"));
     formula_ = new QLineEdit(kSeedFormula);
+    formula_->setObjectName("formula");
     formula_->setToolTip(tr("Numbers, variables, + - * / **, exp log tanh sigmoid relu max(a,b). Press Enter to build the graph."));
     values_ = new QLineEdit(kSeedValues);
+    values_->setObjectName("values");
     values_->setToolTip(tr("A value for every variable, e.g. w0=2, x0=-1"));
     sample_ = new QSpinBox;
     sample_->setPrefix(tr("sample "));
@@ -102,6 +111,7 @@ StepperView::StepperView(TrainingSession* session, QWidget* parent) : QWidget(pa
         if (presets_->currentIndex() == 3) loadPreset(3);
     });
     collapse_ = new QCheckBox(tr("Collapse σ gates"));
+    collapse_->setObjectName("collapse");
     collapse_->setToolTip(tr("Show 1/(1+exp(-x)) as one σ node whose local derivative is (1-σ)σ"));
     error_ = new QLabel;
     error_->setStyleSheet("color: #d62728; font-family: monospace;");
@@ -131,18 +141,31 @@ StepperView::StepperView(TrainingSession* session, QWidget* parent) : QWidget(pa
     auto* runB = button(tr("Run backward"), QKeySequence(Qt::SHIFT | Qt::Key_Left), tr("Backpropagate to every leaf"), &StepperView::runBackward);
     auto* back = button(tr("Back one step"), QKeySequence(Qt::Key_Backspace), tr("Undo the last step"), &StepperView::backOneStep);
     auto* reset = button(tr("Reset"), QKeySequence(Qt::Key_Home), tr("Forget all values and gradients"), &StepperView::reset);
+    stepControls_ = {stepF, stepB, runF, runB, back, reset};
 
     progress_ = new QLabel;
+    // Wraps rather than widening the page past the window (projector mode).
+    progress_->setWordWrap(true);
+    progress_->setMinimumWidth(60);
+    progress_->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
     explain_ = new QLabel(tr("Click a node to see its chain rule in numbers."));
     explain_->setWordWrap(true);
     explain_->setTextInteractionFlags(Qt::TextSelectableByMouse);
     explain_->setMinimumHeight(60);
     checkTable_ = new QTableWidget(0, 5);
-    checkTable_->setHorizontalHeaderLabels({tr("leaf"), tr("backprop"), tr("numeric"), tr("rel. error"), tr("check")});
+    checkTable_->setObjectName("checks");
+    checkTable_->setHorizontalHeaderLabels({tr("leaf"), tr("backprop"), tr("numeric"), tr("± bound"), tr("check")});
+    // Columns share the panel's width (the relative error is each row's tooltip).
     checkTable_->horizontalHeader()->setSectionResizeMode(QHeaderView::Stretch);
+    checkTable_->horizontalHeader()->setSectionResizeMode(0, QHeaderView::ResizeToContents);
+    checkTable_->horizontalHeader()->setMinimumSectionSize(20);
+    checkTable_->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
     checkTable_->verticalHeader()->hide();
-    checkTable_->setToolTip(tr("Each leaf's gradient from backprop beside a central-difference estimate "
-                               "(f(x+h) − f(x−h)) / 2h; they should agree to about 1%"));
+    checkTable_->setToolTip(tr("Each leaf's gradient from backprop beside a numeric estimate: central differences "
+                               "(f(x+h) − f(x−h)) / 2h at two steps, in double precision, combined by Richardson "
+                               "extrapolation. ± is the estimate's own error bound. A gradient passes when it agrees "
+                               "within 1% plus that bound; \"unsure\" means the bound itself is over 1% (a kink such "
+                               "as relu at 0 lies within the step)."));
     checkTable_->setEditTriggers(QAbstractItemView::NoEditTriggers);
     canvas_ = new GraphCanvas;
     valueMap_ = new TensorHeatmap(tr("value"));
@@ -161,8 +184,12 @@ StepperView::StepperView(TrainingSession* session, QWidget* parent) : QWidget(pa
     auto* presetRow = new QHBoxLayout;
     presetRow->addWidget(presets_, 1);
     presetRow->addWidget(sample_);
-    top->addLayout(presetRow, 0, 1);
-    top->addWidget(collapse_, 0, 2);
+    presetRow->addWidget(collapse_);
+    // The combo gives way, never the checkbox's text ("Co" in projector mode).
+    presets_->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+    presets_->setMinimumContentsLength(12);
+    collapse_->setSizePolicy(QSizePolicy::Minimum, QSizePolicy::Fixed);
+    top->addLayout(presetRow, 0, 1, 1, 2);
     auto* fl = new QLabel(tr("&Formula"));
     fl->setBuddy(formula_);
     top->addWidget(fl, 1, 0);
@@ -176,16 +203,23 @@ StepperView::StepperView(TrainingSession* session, QWidget* parent) : QWidget(pa
     for (QWidget* w : {static_cast<QWidget*>(stepF), static_cast<QWidget*>(stepB), static_cast<QWidget*>(runF),
                        static_cast<QWidget*>(runB), static_cast<QWidget*>(back), static_cast<QWidget*>(reset)})
         controls->addWidget(w);
-    controls->addStretch(1);
-    controls->addWidget(progress_);
-    auto* side = new QVBoxLayout;
+    controls->addWidget(progress_, 1);
+    auto* side = new QBoxLayout(QBoxLayout::TopToBottom);
+    sideLayout_ = side;
     side->addWidget(explain_);
     side->addWidget(maps_, 1);
     side->addWidget(checkTable_, 1);
-    auto* sideWidget = new QWidget;
+    sideWidget_ = new QWidget;
+    auto* sideWidget = sideWidget_;
     sideWidget->setLayout(side);
+    // A graph larger than the canvas keeps its readable size and scrolls.
+    auto* canvasScroll = new QScrollArea;
+    canvasScroll->setWidget(canvas_);
+    canvasScroll->setWidgetResizable(true);
+    canvasScroll->setFrameShape(QFrame::NoFrame);
     auto* split = new QSplitter(Qt::Horizontal);
-    split->addWidget(canvas_);
+    split_ = split;
+    split->addWidget(canvasScroll);
     split->addWidget(sideWidget);
     split->setStretchFactor(0, 3);
     split->setStretchFactor(1, 1);
@@ -198,6 +232,7 @@ StepperView::StepperView(TrainingSession* session, QWidget* parent) : QWidget(pa
     layout->addWidget(split, 1);
 
     connect(presets_, &QComboBox::activated, this, &StepperView::loadPreset);
+    followSession();
     connect(formula_, &QLineEdit::returnPressed, this, [this] { setFormula(formula_->text(), values_->text()); });
     connect(values_, &QLineEdit::returnPressed, this, [this] { setFormula(formula_->text(), values_->text()); });
     connect(collapse_, &QCheckBox::toggled, this, &StepperView::setCollapsed);
@@ -212,33 +247,148 @@ StepperView::StepperView(TrainingSession* session, QWidget* parent) : QWidget(pa
 
 StepperView::~StepperView() = default;
 
-QString StepperView::errorText() const { return error_->text(); }
+QString StepperView::errorText() const { return errorPlain_; }
+
+bool StepperView::canStep() const { return graph_ && !stepControls_.isEmpty() && stepControls_.front()->isEnabled(); }
+
+int StepperView::presetIndex() const { return presets_->currentIndex(); }
 
 bool StepperView::setFormula(const QString& formula, const QString& assignments)
 {
+    // A typed formula is "Custom" unless it is the lecture example itself.
+    const bool seed = formula.trimmed() == kSeedFormula && assignments.trimmed() == kSeedValues;
+    presets_->setCurrentIndex(seed ? SigmoidNeuron : CustomFormula);
+    sample_->setEnabled(false);
+    return applyFormula(formula, assignments);
+}
+
+bool StepperView::applyFormula(const QString& formula, const QString& assignments)
+{
     formula_->setText(formula);
     values_->setText(assignments);
+    std::map<std::string, nn::Tensor> values;
     try {
-        expression_ = nn::parseExpression(formula.toStdString(), parseValues(assignments));
+        values = parseValues(assignments);
     } catch (const nn::Error& e) {
-        error_->setText(QString::fromUtf8(e.what()).toHtmlEscaped().replace("\n", "<br>").replace(" ", "&nbsp;"));
+        clearGraph();
+        showError(QString::fromUtf8(e.what()), {}, 0, values_);
         return false;
     }
-    error_->clear();
+    try {
+        expression_ = nn::parseExpression(formula.toStdString(), values);
+    } catch (const nn::ParseError& e) {
+        clearGraph();
+        const QString name = QString::fromStdString(e.variable());
+        switch (e.kind()) {
+        case nn::ParseError::Kind::MissingValue:
+            showError(tr("column %1: variable '%2' has no value: add one in Values, e.g. %2=1").arg(e.column()).arg(name),
+                      formula, e.column(), values_);
+            break;
+        case nn::ParseError::Kind::UnusedValue:
+            showError(tr("Values gives '%1', which the formula does not use: remove it from Values").arg(name), {}, 0, values_);
+            break;
+        case nn::ParseError::Kind::Syntax:
+            // what() is "column N: message", then the formula and a caret: drawn below instead.
+            showError(QString::fromUtf8(e.what()).section('\n', 0, 0), formula, e.column(), formula_);
+            break;
+        }
+        return false;
+    } catch (const nn::Error& e) {
+        clearGraph();
+        showError(QString::fromUtf8(e.what()));
+        return false;
+    }
+    clearError();
     isFormula_ = true;
+    formulaText_ = formula;
+    formulaValues_ = values;
     setCollapsed(collapse_->isChecked());
     return true;
+}
+
+void StepperView::showError(const QString& message, const QString& formula, int column, QWidget* field)
+{
+    clearError();
+    errorColumn_ = column;
+    errorPlain_ = message;
+    QString html = message.toHtmlEscaped();
+    if (!formula.isEmpty() && column > 0) {
+        // The formula with the offending character marked, and a caret under it.
+        const int at = std::min<int>(column - 1, int(formula.size()));
+        const QString before = formula.left(at), mark = formula.mid(at, 1), after = formula.mid(at + 1);
+        auto mono = [](const QString& t) { return t.toHtmlEscaped().replace(" ", "&nbsp;"); };
+        html += "<br><span style='font-family: monospace;'>" + mono(before)
+                + "<span style='background:#d62728; color:white;'>" + (mark.isEmpty() ? "&nbsp;" : mono(mark)) + "</span>"
+                + mono(after) + "<br>" + QString("&nbsp;").repeated(at) + "^</span>";
+        errorPlain_ += "\n" + formula + "\n" + QString(at, ' ') + "^";
+    }
+    error_->setText(html);
+    if (field) field->setStyleSheet("QLineEdit { border: 2px solid #d62728; }");
+    if (field == formula_ && column > 0) {  // the caret in the box itself, on the offending character
+        const int at = std::min<int>(column - 1, int(formula_->text().size()));
+        formula_->setCursorPosition(at);
+        if (at < formula_->text().size()) formula_->setSelection(at, 1);
+    }
+}
+
+void StepperView::clearError()
+{
+    error_->clear();
+    errorPlain_.clear();
+    errorColumn_ = 0;
+    formula_->setStyleSheet({});
+    values_->setStyleSheet({});
+}
+
+void StepperView::clearGraph()
+{
+    graph_.reset();
+    root_ = -1;
+    steps_ = 0;
+    isFormula_ = false;
+    checks_.clear();
+    element_ = -1;
+    canvas_->setGraph(nullptr, -1);
+    maps_->hide();
+    explain_->setText(tr("No graph: fix the formula (or pick a preset) to build one."));
+    refresh();
 }
 
 void StepperView::setCollapsed(bool collapsed)
 {
     if (!isFormula_) return;
     collapse_->setChecked(collapsed);
-    // Expanding rebuilds from the formula, which has every gate written out.
-    nn::Expression e = collapsed ? nn::collapseSigmoids(expression_)
-                                 : nn::parseExpression(formula_->text().toStdString(), parseValues(values_->text()));
+    // Expanding rebuilds from the formula, which has every gate written out (it
+    // parsed before, with these values, so it parses again).
+    nn::Expression e = collapsed ? nn::collapseSigmoids(expression_) : nn::parseExpression(formulaText_.toStdString(), formulaValues_);
     const int root = e.root;
-    install(std::make_unique<nn::Graph>(std::move(e.graph)), root, formula_->text());
+    install(std::make_unique<nn::Graph>(std::move(e.graph)), root, formulaText_);
+}
+
+void StepperView::followSession()
+{
+    if (!session_) return;
+    // A model or data change rebuilds the loaded-model preset (once, after the
+    // change settles); new weights while training wait until the stepper is shown.
+    auto changed = [this] {
+        if (presetIndex() != LoadedModel) return;
+        sessionStale_ = true;
+        if (isVisible()) QTimer::singleShot(0, this, [this] {
+                if (sessionStale_ && presetIndex() == LoadedModel) loadPreset(LoadedModel);
+            });
+    };
+    connect(session_, &TrainingSession::modelChanged, this, changed);
+    connect(session_, &TrainingSession::dataChanged, this, changed);
+    connect(session_, &TrainingSession::finished, this, changed);
+    connect(session_, &TrainingSession::snapshotChanged, this, [this] {
+        if (presetIndex() == LoadedModel) sessionStale_ = true;
+    });
+}
+
+void StepperView::showEvent(QShowEvent* e)
+{
+    QWidget::showEvent(e);
+    if (sessionStale_ && presetIndex() == LoadedModel) loadPreset(LoadedModel);
 }
 
 void StepperView::setSampleIndex(int sample)
@@ -252,10 +402,16 @@ int StepperView::sampleIndex() const { return sample_->value(); }
 void StepperView::loadPreset(int index)
 {
     presets_->setCurrentIndex(index);
-    sample_->setEnabled(index == 3);
-    error_->clear();
-    if (index == 0) {
-        setFormula(kSeedFormula, kSeedValues);
+    sample_->setEnabled(index == LoadedModel);
+    clearError();
+    if (index == SigmoidNeuron) {
+        applyFormula(kSeedFormula, kSeedValues);
+        return;
+    }
+    if (index == CustomFormula) {  // whatever the boxes hold; a preset's description does not parse
+        // From a tensor or model preset (whose boxes hold descriptions), start from the lecture's formula.
+        if (isFormula_) applyFormula(formulaText_, values_->text());
+        else applyFormula(kSeedFormula, kSeedValues);
         return;
     }
     if (index == 1) {
@@ -291,8 +447,10 @@ void StepperView::loadPreset(int index)
             x.assign(spiral.sample(25), spiral.sample(25) + 2);
             label = spiral.labels[25];
         } else {
-            if (!session_ || !session_->viewModel() || !session_->data()) {
-                error_->setText(tr("No model is loaded: open a model and data set in the dashboard first."));
+            sessionStale_ = false;
+            if (!session_ || !session_->viewModel() || !session_->data() || !session_->spec()) {
+                clearGraph();
+                showError(tr("No model is loaded: open a model and data set in the dashboard first."));
                 return;
             }
             const auto& train = session_->data()->train;
@@ -316,7 +474,8 @@ void StepperView::loadPreset(int index)
         const int root = built.loss;
         install(std::make_unique<nn::Graph>(std::move(built.graph)), root, formula_->text());
     } catch (const nn::Error& e) {
-        error_->setText(QString::fromUtf8(e.what()));
+        clearGraph();
+        showError(QString::fromUtf8(e.what()));
     }
 }
 
@@ -336,14 +495,23 @@ void StepperView::updateChecks()
     checkTable_->setRowCount(0);
     int64_t elements = 0;
     for (int v : graph_->variables()) elements += graph_->node(v).value.numel();
-    if (elements > kMaxCheckedElements) return;
-    for (const auto& c : nn::checkGradients(*graph_, root_))  // tensors: their worst element
-        checks_.push_back({QString::fromStdString(c.name), c.analytic[c.worst], c.numeric[c.worst], c.relativeError, c.pass()});
+    const int64_t perVariable = elements > kMaxCheckedElements ? kSampledPerVariable : 0;
+    for (const auto& c : nn::checkGradients(*graph_, root_, perVariable)) {  // tensors: their worst element
+        Check k {QString::fromStdString(c.name), c.analytic[c.worst], c.numeric[c.worst], c.relativeError, c.pass()};
+        k.bound = c.worstBound();
+        k.conclusive = c.conclusive;
+        k.checked = int(c.checked.size());
+        k.elements = int(c.analytic.numel());
+        checks_.push_back(k);
+    }
 }
 
 void StepperView::reset()
 {
-    if (!graph_) return;
+    if (!graph_) {
+        refresh();
+        return;
+    }
     graph_->resetForward();
     for (int i = 0; i < graph_->size(); ++i) graph_->node(i).gradReady = false;
     steps_ = 0;
@@ -508,20 +676,32 @@ void StepperView::refresh()
     progress_->setText(backwardComplete() ? tr("backward complete · %1 steps").arg(steps_)
                        : forwardComplete() ? tr("forward complete · step backward")
                                            : tr("forward: %1 nodes evaluated").arg(evaluated));
+    for (QWidget* w : stepControls_) w->setEnabled(graph_ != nullptr);
     checkTable_->setRowCount(0);
     if (backwardComplete()) {
         checkTable_->setRowCount(checks_.size());
         for (int r = 0; r < checks_.size(); ++r) {
             const Check& c = checks_[r];
-            const QStringList cells {c.name, number(c.analytic), number(c.numeric), QString::number(c.relativeError, 'e', 1),
-                                     c.pass ? QString::fromUtf8("✔ pass") : QString::fromUtf8("✘ FAIL")};
+            const QString name = c.checked < c.elements ? tr("%1 (%2 of %3)").arg(c.name).arg(c.checked).arg(c.elements) : c.name;
+            const QString verdict = !c.pass ? QString::fromUtf8("✘ FAIL") : c.conclusive ? QString::fromUtf8("✔ pass") : tr("? unsure");
+            const QStringList cells {name, precise(c.analytic), precise(c.numeric), QString::number(c.bound, 'e', 0), verdict};
+            const QString tip = tr("%1: backprop %2, numeric %3 ± %4 (the estimate's error bound); relative error %5")
+                                    .arg(name, QString::number(c.analytic, 'g', 8), QString::number(c.numeric, 'g', 8),
+                                         QString::number(c.bound, 'e', 1), QString::number(c.relativeError, 'e', 1));
             for (int col = 0; col < cells.size(); ++col) {
                 auto* item = new QTableWidgetItem(cells[col]);
-                if (col == 4) item->setForeground(c.pass ? QColor(0x2e, 0x9e, 0x44) : QColor(0xd6, 0x27, 0x28));
+                item->setToolTip(tip);
+                if (col == 4)
+                    item->setForeground(!c.pass ? QColor(0xd6, 0x27, 0x28) : c.conclusive ? QColor(0x2e, 0x9e, 0x44) : QColor(0xb3, 0x6b, 0x00));
                 checkTable_->setItem(r, col, item);
             }
         }
     }
+    // Below the graph (projector mode) the table asks for room for its rows (up to 6), not to be cut.
+    const int rows = std::clamp(int(checkTable_->rowCount()), 2, 6);
+    checkTable_->setMinimumHeight(projector_ ? checkTable_->horizontalHeader()->sizeHint().height()
+                                                   + rows * checkTable_->verticalHeader()->defaultSectionSize() + 6
+                                             : 0);
     if (canvas_->selected() >= 0) explain(canvas_->selected());
     canvas_->update();
     emit stepped();
@@ -529,6 +709,16 @@ void StepperView::refresh()
 
 void StepperView::setUiScale(double scale)
 {
+    // Projected, the graph gets the page's whole width and the explanation and
+    // check table sit side by side below it; on a desk they stand beside the graph.
+    const bool projector = scale > 1.25;
+    split_->setOrientation(projector ? Qt::Vertical : Qt::Horizontal);
+    sideLayout_->setDirection(projector ? QBoxLayout::LeftToRight : QBoxLayout::TopToBottom);
+    sideWidget_->setMinimumWidth(projector ? 0 : 360);
+    // The check table's five columns need this much at the scale's font.
+    checkTable_->setMinimumWidth(int(260 * scale));
+    split_->setSizes(projector ? QList<int> {500, 360} : QList<int> {900, 400});
+    projector_ = projector;
     canvas_->setUiScale(scale);
     QFont f = font();
     f.setPointSizeF(QFont().pointSizeF() * scale);

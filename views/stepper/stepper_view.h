@@ -15,6 +15,8 @@ class QTableWidget;
 class QCheckBox;
 class QPushButton;
 class QSpinBox;
+class QBoxLayout;
+class QSplitter;
 
 namespace views {
 
@@ -30,13 +32,19 @@ public:
 
     // Presets (index into the combo): 0 the seed's sigmoid neuron, 1 sum(x*y+z)
     // on 3×4 tensors, 2 a 2-layer net on one spiral point, 3 the loaded model on
-    // training sample sampleIndex().
+    // training sample sampleIndex(), 4 "Custom formula" (what is typed; the box
+    // shows it whenever a typed formula is installed).
+    enum Preset { SigmoidNeuron, TensorSum, TwoLayerNet, LoadedModel, CustomFormula };
     void loadPreset(int index);
+    int presetIndex() const;
     void setSampleIndex(int sample);
     int sampleIndex() const;
-    // Parses `formula` with `assignments` ("w0=2, x0=-1"); false + message on error.
+    // Parses `formula` with `assignments` ("w0=2, x0=-1"); false + message on
+    // error, and then no graph: nothing stale stays steppable.
     bool setFormula(const QString& formula, const QString& assignments);
-    QString errorText() const;
+    QString errorText() const;       // as shown (plain text)
+    int errorColumn() const { return errorColumn_; }  // 1-based column in the formula; 0 when none
+    bool canStep() const;            // a graph is installed and the step buttons are enabled
 
     bool stepForward();
     bool stepBackward();
@@ -61,11 +69,14 @@ public:
     TensorHeatmap* valueMap() const { return valueMap_; }
     TensorHeatmap* gradientMap() const { return gradMap_; }
     GraphCanvas* canvas() const { return canvas_; }
-    // variable name -> (analytic, numeric, relative error, pass)
+    // variable name -> (analytic, numeric ± bound, relative error, pass); tensors: their worst element
     struct Check {
         QString name;
         double analytic, numeric, relativeError;
         bool pass;
+        double bound = 0;        // the numeric estimate's error bound
+        bool conclusive = true;  // the bound is within the tolerance (else the check cannot judge)
+        int checked = 1, elements = 1;
     };
     QVector<Check> checks() const { return checks_; }
     void setUiScale(double scale);
@@ -73,8 +84,16 @@ public:
 signals:
     void stepped();
 
+protected:
+    void showEvent(QShowEvent* e) override;
+
 private:
     void install(std::unique_ptr<nn::Graph> graph, int root, const QString& description);
+    bool applyFormula(const QString& formula, const QString& assignments);
+    void clearGraph();
+    void showError(const QString& message, const QString& formula = {}, int column = 0, QWidget* field = nullptr);
+    void clearError();
+    void followSession();  // the loaded-model preset tracks the dashboard's model
     void refresh();
     void updateChecks();
     void explain(int node);
@@ -86,7 +105,13 @@ private:
     int root_ = -1;
     int steps_ = 0;                      // forward + backward steps taken since reset
     bool isFormula_ = false;
+    std::map<std::string, nn::Tensor> formulaValues_;  // the values the installed formula was parsed with
+    QString formulaText_;
+    bool sessionStale_ = false;  // the dashboard's model changed while the stepper was hidden
+    int errorColumn_ = 0;
+    QString errorPlain_;
     QVector<Check> checks_;
+    QVector<QWidget*> stepControls_;
 
     QComboBox* presets_;
     QLineEdit* formula_;
@@ -97,6 +122,10 @@ private:
     QLabel* explain_;
     QLabel* progress_;
     QTableWidget* checkTable_;
+    QWidget* sideWidget_;  // the explanation, heat maps and check table
+    QBoxLayout* sideLayout_;
+    QSplitter* split_;
+    bool projector_ = false;
     GraphCanvas* canvas_;
     QWidget* maps_;            // the two heat maps, shown for tensor nodes only
     TensorHeatmap* valueMap_;

@@ -14,6 +14,12 @@ constexpr int kPollMs = 30;
 constexpr int kMaxPollMs = 1000;
 } // namespace
 
+QString weightsLabel(int epoch, qint64 step)
+{
+    if (epoch == 0 && step == 0) return TrainingSession::tr("initial weights");
+    return TrainingSession::tr("epoch %1 · step %2").arg(epoch).arg(step);
+}
+
 void TrainingSession::setFrameCost(double ms)
 {
     frameMs_ = 0.7 * frameMs_ + 0.3 * std::max(0.0, ms);
@@ -35,6 +41,7 @@ TrainingSession::TrainingSession(QObject* parent) : QObject(parent)
         auto split = loader_.result();
         if (!split) {
             emit errorOccurred(loadError_);
+            if (!model_) rebuildModel();  // a spec set while it loaded: build it for the data still here
             return;
         }
         data_ = std::move(split);
@@ -72,20 +79,39 @@ void TrainingSession::loadData(const QString& name, const nn::data::SourceOption
     }));
 }
 
-void TrainingSession::setModelSpec(const nn::ModelSpec& spec)
+bool TrainingSession::setModelSpec(const nn::ModelSpec& spec)
 {
+    // Check the spec against the data before anything is thrown away: a spec that
+    // does not fit must not cost the trained model (nor leave views of it behind).
+    // While new data loads, the check waits for it (rebuildModel reports then).
+    if (data_ && !loading_) {
+        try {
+            const nn::Model probe(spec, data_->train.sampleShape, data_->train.numClasses);
+        } catch (const nn::Error& e) {
+            emit errorOccurred(tr("The model '%1' does not fit the data '%2': %3. The current model%4 is kept: load data it fits "
+                                  "first, or choose a model made for this data.")
+                                   .arg(QString::fromStdString(spec.name), dataName_, QString::fromUtf8(e.what()),
+                                        state_ == State::Ready || state_ == State::NoData ? QString() : tr(" and its training")));
+            return false;
+        }
+    }
     stop();
     spec_ = std::make_shared<nn::ModelSpec>(spec);
+    modelPath_.clear();
     rebuildModel();
+    return model_ || !data_ || loading_;  // else rebuildModel said why
 }
 
-void TrainingSession::setModelFile(const QString& path)
+bool TrainingSession::setModelFile(const QString& path)
 {
     try {
-        setModelSpec(nn::ModelSpec::fromFile(path.toStdString()));
+        if (!setModelSpec(nn::ModelSpec::fromFile(path.toStdString()))) return false;
     } catch (const nn::Error& e) {
         emit errorOccurred(QString::fromUtf8(e.what()));
+        return false;
     }
+    modelPath_ = path;
+    return true;
 }
 
 void TrainingSession::rebuildModel()
@@ -93,11 +119,21 @@ void TrainingSession::rebuildModel()
     worker_.reset();
     branchFrom_.reset();
     branch_ = {};
+    parentHistory_.clear();
+    recent_.clear();
     checkpoint_.reset();
     history_.clear();
     steps_ = 0;
     result_ = {};
-    if (!spec_ || !data_) {
+    if (!spec_ || !data_ || loading_) {
+        // While new data loads, the model waits for it (the loader rebuilds it):
+        // built now it would be built for the data being replaced.
+        if (loading_ && viewModel_) {
+            model_.reset();
+            viewModel_.reset();
+            snapshot_ = {};
+            emit modelChanged();
+        }
         setState(State::NoData);
         return;
     }
@@ -106,16 +142,21 @@ void TrainingSession::rebuildModel()
         model_ = std::make_unique<nn::Model>(*spec_, train.sampleShape, train.numClasses);
         model_->initialize(config_.seed);
         viewModel_ = std::make_unique<nn::Model>(*spec_, train.sampleShape, train.numClasses);
-        std::vector<nn::Tensor> initial;
-        for (const auto& p : model_->parameters()) initial.push_back(p.value.clone());
-        applySnapshot(std::move(initial), {});
+        Snapshot initial;
+        for (const auto& p : model_->parameters()) initial.params.push_back(p.value.clone());
+        applySnapshot(std::move(initial));
         emit modelChanged();
         setState(State::Ready);
     } catch (const nn::Error& e) {
+        // New data the spec does not fit: no model, and the views say so rather
+        // than keep showing the old one.
         model_.reset();
         viewModel_.reset();
+        snapshot_ = {};
+        emit modelChanged();
         setState(State::NoData);
-        emit errorOccurred(QString::fromUtf8(e.what()));
+        emit errorOccurred(tr("The model '%1' does not fit the data '%2': %3. Choose a model made for this data.")
+                               .arg(QString::fromStdString(spec_->name), dataName_, QString::fromUtf8(e.what())));
     }
 }
 
@@ -128,7 +169,9 @@ void TrainingSession::ensureWorker(bool paused)
         if (branchFrom_) trainer->restore(*branchFrom_);  // throws naming what does not fit
         worker_ = std::make_unique<nn::TrainingWorker>(std::move(trainer));
         history_.clear();
-        steps_ = 0;
+        recent_.clear();
+        runPatience_ = config_.patience;
+        steps_ = branchFrom_ ? branchFrom_->steps : 0;
         worker_->start(paused);
         poll_.start();
     } catch (const nn::Error& e) {
@@ -138,8 +181,10 @@ void TrainingSession::ensureWorker(bool paused)
 
 void TrainingSession::train()
 {
-    if (state_ == State::Finished) reset();
+    const bool again = state_ == State::Finished;
+    if (again) reset();
     if (!model_) return;
+    if (again) emit notice(tr("A new run started from the initial weights; the finished one is in History."));
     if (!worker_) {
         ensureWorker(false);
     } else {
@@ -158,7 +203,13 @@ void TrainingSession::pause()
 
 void TrainingSession::step()
 {
-    if (state_ == State::Finished) reset();
+    if (state_ == State::Finished) {
+        // Stepping a finished run would have to start a new one and drop the
+        // trained weights; nobody pressing F10 means that.
+        emit notice(tr("The run has finished, so there is nothing to step. Press Reset (Ctrl+R) to start again from the "
+                       "initial weights, or Train (Space) for a new run."));
+        return;
+    }
     if (!model_) return;
     if (!worker_) ensureWorker(true);
     if (!worker_) return;
@@ -178,18 +229,24 @@ void TrainingSession::stop()
 std::unique_ptr<nn::Model> TrainingSession::currentModel() const
 {
     if (!spec_ || !data_ || !viewModel_) return nullptr;
+    // The drawing copy holds exactly the snapshot's weights and buffers.
     auto m = std::make_unique<nn::Model>(*spec_, data_->train.sampleShape, data_->train.numClasses);
-    // The newest full state when it is as new as the drawn weights, else the drawn weights.
-    const bool useState = checkpoint_ && checkpoint_->steps >= snapshot_.step;
-    const auto& params = useState ? checkpoint_->params : snapshot_.params;
-    for (size_t i = 0; i < m->parameters().size() && i < params.size(); ++i) m->parameters()[i].value.copyFrom(params[i]);
-    if (useState)
-        for (size_t i = 0; i < m->buffers().size() && i < checkpoint_->buffers.size(); ++i)
-            m->buffers()[i].value.copyFrom(checkpoint_->buffers[i]);
+    const auto& from = viewModel_->parameters();
+    for (size_t i = 0; i < m->parameters().size() && i < from.size(); ++i) m->parameters()[i].value.copyFrom(from[i].value);
+    const auto& buffers = viewModel_->buffers();
+    for (size_t i = 0; i < m->buffers().size() && i < buffers.size(); ++i) m->buffers()[i].value.copyFrom(buffers[i].value);
     return m;
 }
 
-void TrainingSession::prepareBranch(std::shared_ptr<const nn::TrainerCheckpoint> state, qint64 parentId, qint64 parentStep)
+int TrainingSession::epochsDone() const
+{
+    if (!history_.empty()) return history_.back().epoch;
+    if (result_.status != nn::TrainStatus::Running) return result_.epochs;
+    return branchFrom_ ? branchFrom_->epochs : 0;
+}
+
+void TrainingSession::prepareBranch(std::shared_ptr<const nn::TrainerCheckpoint> state, qint64 parentId, qint64 parentStep,
+                                    std::vector<nn::EpochMetrics> parentHistory)
 {
     rebuildModel();  // a fresh model for the parent's spec and data
     if (!model_ || !state) return;
@@ -201,11 +258,16 @@ void TrainingSession::prepareBranch(std::shared_ptr<const nn::TrainerCheckpoint>
     }
     branchFrom_ = std::move(state);
     branch_ = {parentId, parentStep};
-    std::vector<nn::Tensor> params;
-    for (const auto& p : branchFrom_->params) params.push_back(p.clone());
-    applySnapshot(std::move(params), {});  // the views show where the branch starts
-    snapshot_.epoch = branchFrom_->epochs;
-    snapshot_.step = branchFrom_->steps;
+    // The curves show the parent's road up to the branch point, then the branch.
+    std::erase_if(parentHistory, [&](const nn::EpochMetrics& m) { return m.epoch > branchFrom_->epochs; });
+    parentHistory_ = std::move(parentHistory);
+    Snapshot start;  // the views show where the branch starts, labelled with the parent's epoch and step
+    start.epoch = branchFrom_->epochs;
+    start.step = branchFrom_->steps;
+    for (const auto& p : branchFrom_->params) start.params.push_back(p.clone());
+    start.state = branchFrom_;
+    applySnapshot(std::move(start));
+    emit branchPrepared();
 }
 
 void TrainingSession::reset()
@@ -213,22 +275,63 @@ void TrainingSession::reset()
     rebuildModel();
 }
 
-void TrainingSession::applySnapshot(std::vector<nn::Tensor> params, std::vector<nn::Tensor> grads)
+void TrainingSession::applySnapshot(Snapshot s)
 {
-    if (!viewModel_ || params.size() != viewModel_->parameters().size()) return;
-    for (size_t i = 0; i < params.size(); ++i) viewModel_->parameters()[i].value.copyFrom(params[i]);
-    snapshot_.params = std::move(params);
-    snapshot_.grads = std::move(grads);
-    snapshot_.epoch = int(history_.size());
-    snapshot_.step = steps_;
+    if (!viewModel_ || s.params.size() != viewModel_->parameters().size()) return;
+    for (size_t i = 0; i < s.params.size(); ++i) viewModel_->parameters()[i].value.copyFrom(s.params[i]);
+    // Batch norm's running statistics go with the weights: the boundary and the
+    // confusion matrix evaluate in inference mode, which uses them.
+    if (s.state && s.state->buffers.size() == viewModel_->buffers().size())
+        for (size_t i = 0; i < s.state->buffers.size(); ++i) viewModel_->buffers()[i].value.copyFrom(s.state->buffers[i]);
+    snapshot_ = std::move(s);
     emit snapshotChanged();
+}
+
+Snapshot TrainingSession::finalSnapshot(nn::TrainEvent& e) const
+{
+    const nn::TrainResult& r = e.result;
+    Snapshot s {r.epochs, r.steps, false, std::move(e.params), std::move(e.grads), e.checkpoint};
+    if (r.status != nn::TrainStatus::EarlyStopped || r.bestEpoch >= r.epochs) return s;
+    // Early stopping put the best epoch's weights back: the final snapshot is that
+    // epoch's, labelled so, with its batch norm statistics and optimizer state.
+    s.restored = true;
+    s.epoch = r.bestEpoch;
+    for (const Snapshot& kept : recent_)
+        if (kept.epoch == r.bestEpoch) {
+            s.step = kept.step;
+            s.params = kept.params;
+            s.grads = kept.grads;
+            if (kept.state) s.state = kept.state;
+            return s;
+        }
+    if (branchFrom_ && branchFrom_->epochs == r.bestEpoch) {
+        s.step = branchFrom_->steps;
+        s.state = branchFrom_;
+        s.grads.clear();
+        return s;
+    }
+    // Not kept here: the trainer's own restored weights, with the step of that
+    // epoch and no optimizer state (the one it has belongs to the last epoch).
+    for (const auto& m : history_)
+        if (m.epoch == r.bestEpoch) s.step = m.steps;
+    if (e.checkpoint) {
+        auto c = std::make_shared<nn::TrainerCheckpoint>(*e.checkpoint);
+        c->epochs = s.epoch;
+        c->steps = s.step;
+        c->optimizer.clear();
+        s.state = std::move(c);
+    }
+    return s;
 }
 
 void TrainingSession::poll()
 {
     if (!worker_) return;
+    // Only the newest weights are drawn; each carries its own epoch and step, so a
+    // branch (which starts at its parent's epoch) and a restored early stop are
+    // labelled right.
+    Snapshot newest;
     bool newWeights = false;
-    std::vector<nn::Tensor> params, grads;
     const size_t epochsBefore = history_.size();
     bool stepped = false;
     epochSnapshots_.clear();
@@ -238,33 +341,46 @@ void TrainingSession::poll()
             steps_ = e.step.step;
             lastLoss_ = e.step.loss;
             stepped = true;
+            if (!e.params.empty()) {
+                newest = {e.step.epoch, e.step.step, false, std::move(e.params), std::move(e.grads), e.checkpoint};
+                newWeights = true;
+            }
             break;
         case nn::TrainEvent::Type::Epoch:
             history_.push_back(e.epoch);
             steps_ = e.epoch.steps;
-            if (!e.params.empty()) epochSnapshots_.push_back({int(history_.size()), steps_, e.params, e.grads, e.checkpoint});
             if (e.checkpoint) checkpoint_ = e.checkpoint;
+            if (!e.params.empty()) {
+                Snapshot s {e.epoch.epoch, e.epoch.steps, false, std::move(e.params), std::move(e.grads), e.checkpoint};
+                epochSnapshots_.push_back(s);
+                if (runPatience_ > 0) {
+                    recent_.push_back(s);
+                    while (int(recent_.size()) > runPatience_ + 1) recent_.pop_front();
+                }
+                newest = std::move(s);
+                newWeights = true;
+            }
             break;
         case nn::TrainEvent::Type::Finished:
             result_ = e.result;
             steps_ = e.result.steps;
             poll_.stop();
+            if (!e.params.empty()) {
+                newest = finalSnapshot(e);
+                newWeights = true;
+            }
             break;
-        }
-        if (!e.params.empty()) {
-            params = std::move(e.params);
-            grads = std::move(e.grads);
-            newWeights = true;
         }
     }
     // Signals are coalesced per poll: the UI redraws at most once per tick however
-    // fast the worker runs.
-    if (stepped) emit this->stepped(steps_, lastLoss_);
+    // fast the worker runs. The weights first, so whatever the other signals make
+    // a view read is already the snapshot they describe.
+    if (newWeights) applySnapshot(std::move(newest));
     if (history_.size() > epochsBefore) {
         emit epochsFinished(int(epochsBefore), history_.back());
         emit progress(history_.back().epoch, config_.epochs);
     }
-    if (newWeights) applySnapshot(std::move(params), std::move(grads));  // only the latest is drawn
+    if (stepped) emit this->stepped(steps_, lastLoss_);
     if (result_.status != nn::TrainStatus::Running && state_ != State::Finished && !poll_.isActive()) {
         setState(State::Finished);
         emit finished(result_);
