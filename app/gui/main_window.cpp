@@ -62,11 +62,12 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), session_(new Trai
     createBuilder();
     createStatusBar();
     connectSession();
+    watchFrameCost();  // redraws while training adapt to what a frame costs here
     connectTrainingHints();
     installFieldKeys();
 
     QSettings settings;
-    restoreGeometry(settings.value("window/geometry").toByteArray());
+    if (!restoreGeometry(settings.value("window/geometry").toByteArray())) applyFirstStartGeometry();
     restoreState(settings.value("window/state").toByteArray());
     if (settings.value("view/projector", false).toBool()) setProjectorMode(true);
     rebuildRecentMenu();
@@ -399,66 +400,6 @@ void MainWindow::updateRunActions()
     // The run's epochs (the set-up's while nothing runs yet), never a stale maximum.
     progress_->setMaximum(std::max(1, session_->config().epochs));
     progress_->setValue(std::min(session_->epochsDone(), progress_->maximum()));
-}
-
-void MainWindow::setProjectorMode(bool on)
-{
-    const bool changed = on != projector_;
-    projector_ = on;
-    projectorAct_->setChecked(on);
-    const double scale = on ? 2.0 : 1.0;
-    QFont f = QApplication::font();
-    static const double basePoint = f.pointSizeF();
-    f.setPointSizeF(basePoint * scale);
-    setFont(f);
-    // The painted views scale their own text by uiScale() relative to their font:
-    // keep them on the base font, or projector mode would scale them twice.
-    for (QWidget* w : std::initializer_list<QWidget*> {curves_, boundary_, confusion_}) w->setFont(QApplication::font());
-    fitProgressBar();
-    curves_->setUiScale(scale);
-    boundary_->setUiScale(scale);
-    histograms_->setUiScale(float(scale));
-    confusion_->setUiScale(scale);
-    setup_->setUiScale(scale);
-    stepper_->setUiScale(scale);
-    compress_->setUiScale(scale);
-    setupScroll_->setMinimumWidth(setup_->minimumSizeHint().width() + setupScroll_->verticalScrollBar()->sizeHint().width());
-    histograms_->setMinimumHeight(on ? 160 : 220);  // 1000 px high at 2x text has no room to spare
-    if (changed) arrangeDocks();
-    QSettings().setValue("view/projector", on);
-}
-
-void MainWindow::fitProgressBar()
-{
-    // Room for the longest text it shows ("epoch 1000 of 1000") at the current font.
-    const QFontMetrics fm(progress_->font());
-    progress_->setMinimumWidth(fm.horizontalAdvance(tr("epoch %1 of %1").arg(88888)) + fm.height());
-}
-
-void MainWindow::arrangeDocks()
-{
-    // Projector mode: 2x text leaves no room for two bottom panels side by side,
-    // so they share one place as tabs (the confusion matrix in front). Normal mode
-    // puts them back side by side.
-    if (histogramDock_->isFloating() || confusionDock_->isFloating()) return;
-    if (dockWidgetArea(histogramDock_) != Qt::BottomDockWidgetArea || dockWidgetArea(confusionDock_) != Qt::BottomDockWidgetArea) return;
-    if (projector_) {
-        tabifyDockWidget(histogramDock_, confusionDock_);
-        confusionDock_->raise();
-    } else if (tabifiedDockWidgets(histogramDock_).contains(confusionDock_)) {
-        addDockWidget(Qt::BottomDockWidgetArea, histogramDock_);
-        splitDockWidget(histogramDock_, confusionDock_, Qt::Horizontal);
-    }
-    resetDockSizes();
-}
-
-void MainWindow::resetDockSizes()
-{
-    // The dashboard's plots get about two thirds of the height, the bottom panels the rest.
-    if (auto* setupDock = findChild<QDockWidget*>("setupDock"))
-        resizeDocks({setupDock}, {setupScroll_->minimumWidth() + (projector_ ? 0 : 40)}, Qt::Horizontal);
-    resizeDocks({confusionDock_}, {int(height() * (projector_ ? 0.3 : 0.36))}, Qt::Vertical);
-    if (!projector_) resizeDocks({histogramDock_, confusionDock_}, {width() / 2, width() / 2}, Qt::Horizontal);
 }
 
 bool MainWindow::openModel(const QString& path)

@@ -95,8 +95,11 @@ public:
 private:
     void showShortcuts();
     void showError(const QString& message);
+    // Geometry and docks (main_window_layout.cpp).
     void fitProgressBar();
     void arrangeDocks();
+    void applyFirstStartGeometry();
+    void watchFrameCost();
     // The network builder page (issue 9): its tab, Ctrl+3, projector scale, and
     // Train from the builder into the dashboard.
     void createBuilder();

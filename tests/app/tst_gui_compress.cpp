@@ -200,6 +200,19 @@ private slots:
         checkRecorded("completed");
     }
 
+    void filmstripExportNamesItsLayer()
+    {
+        // The exported picture says whose weights it shows (on screen the layer box does).
+        auto* f = page->filmstrip();
+        QVERIFY(!f->layerName().isEmpty());
+        const QString svg = tmp.filePath("filmstrip.svg");
+        QCOMPARE(views::exportChart(*f, svg), QString());
+        QFile file(svg);
+        QVERIFY(file.open(QIODevice::ReadOnly));
+        QVERIFY2(QString::fromUtf8(file.readAll()).contains(f->layerName()), qPrintable(f->layerName()));
+        QVERIFY(f->exportTitle().contains(f->layerName()));
+    }
+
     void everythingExports()
     {
         page->selectStage(int(page->stages().size()) - 1);  // after the huffman stage: code tables to export

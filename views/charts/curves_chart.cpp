@@ -3,11 +3,15 @@
 #include <QChart>
 #include <QChartView>
 #include <QCheckBox>
+#include <QEvent>
+#include <QGraphicsLayout>
+#include <QGraphicsScene>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QLegendMarker>
 #include <QLineSeries>
 #include <QLogValueAxis>
+#include <QPainter>
 #include <QToolTip>
 #include <QValueAxis>
 #include <QVBoxLayout>
@@ -31,21 +35,82 @@ double niceInterval(double span, int count)
 }
 
 int decimalsFor(double interval) { return std::clamp(int(-std::floor(std::log10(interval) + 1e-9)), 0, 6); }
+
+// The plot area a chart laid out in `size` will get, from its fonts alone: a
+// label is at most "0.000" wide on the left and one line high at the bottom.
+// Deciding ticks from the laid-out plot area instead would feed back: new
+// labels move the plot area, which picks other labels, and so on for ever
+// (the x labels flipped between "0" and "0 200" when maximised).
+QSizeF estimatedPlot(const QChart* chart, const QSizeF& size)
+{
+    QFont labels, titles;
+    bool yTitle = false, xTitle = false;
+    for (const QAbstractAxis* a : chart->axes()) {
+        labels = a->labelsFont();
+        titles = a->titleFont();
+        const bool shown = a->isTitleVisible() && !a->titleText().isEmpty();
+        (a->orientation() == Qt::Horizontal ? xTitle : yTitle) |= shown;
+    }
+    const QFontMetricsF lf(labels), tf(titles), cf(chart->titleFont());
+    const QMarginsF m = chart->margins();
+    // QChart's own background inset and axis-to-label gaps: about 10 px a side.
+    const double left = m.left() + 10 + lf.horizontalAdvance(QStringLiteral("0.000")) + 8 + (yTitle ? tf.height() + 6 : 0);
+    const double right = m.right() + 10 + lf.horizontalAdvance(QStringLiteral("000")) / 2;  // the last x label overhangs
+    const double top = m.top() + 10 + (chart->title().isEmpty() ? 0 : cf.height() + 6);
+    double bottom = m.bottom() + 10 + lf.height() + 8 + (xTitle ? tf.height() + 6 : 0);
+    if (chart->legend()->isVisible()) bottom += chart->legend()->font().pointSizeF() * 3;
+    return {std::max(0.0, size.width() - left - right), std::max(0.0, size.height() - top - bottom)};
+}
+
+// Chooses each value axis's tick interval and label format for a chart of
+// `size`; returns how many settings changed.
+int fitAxisTicks(QChart* chart, const QSizeF& size)
+{
+    const QSizeF plot = estimatedPlot(chart, size);
+    if (plot.width() < 10 || plot.height() < 10) return 0;
+    int changes = 0;
+    for (QAbstractAxis* a : chart->axes()) {
+        auto* axis = qobject_cast<QValueAxis*>(a);
+        if (!axis) continue;
+        const QFontMetricsF fm(axis->labelsFont());
+        const bool horizontal = axis->orientation() == Qt::Horizontal;
+        const double span = axis->max() - axis->min();
+        // An x label needs its width and air either side; a y label a line and a half.
+        const double widest = fm.horizontalAdvance(QString::number(std::max(std::abs(axis->max()), std::abs(axis->min())), 'f', 0) + "0");
+        const double room = horizontal ? plot.width() / (widest + fm.height() * 1.5) : plot.height() / (fm.height() * 2.2);
+        // The x axis always gets a label past 0, or a narrow chart reads "0" alone.
+        const int count = std::clamp(int(room), horizontal ? 2 : 1, horizontal ? 8 : 6);
+        double interval = niceInterval(span, count);
+        if (horizontal) interval = std::max(1.0, std::round(interval));  // whole epochs
+        const QString format = horizontal ? QStringLiteral("%d") : QStringLiteral("%.%1f").arg(decimalsFor(interval));
+        if (axis->tickType() != QValueAxis::TicksDynamic) axis->setTickType(QValueAxis::TicksDynamic), ++changes;
+        if (axis->tickAnchor() != 0.0) axis->setTickAnchor(0.0), ++changes;
+        if (axis->tickInterval() != interval) axis->setTickInterval(interval), ++changes;
+        if (axis->labelFormat() != format) axis->setLabelFormat(format), ++changes;
+        if (axis->minorTickCount() != 0) axis->setMinorTickCount(0), ++changes;
+    }
+    return changes;
+}
+
+QPen linePen(const QColor& c, double width)
+{
+    QPen p(c, width);
+    p.setCapStyle(Qt::RoundCap);
+    p.setJoinStyle(Qt::RoundJoin);
+    return p;
+}
 } // namespace
 
 CurvesChart::CurvesChart(QWidget* parent) : QWidget(parent)
 {
-    trainLoss_ = new QLineSeries(this);
-    valLoss_ = new QLineSeries(this);
-    trainAcc_ = new QLineSeries(this);
-    valAcc_ = new QLineSeries(this);
-    trainLoss_->setName(tr("train loss"));
-    valLoss_->setName(tr("validation loss"));
-    trainAcc_->setName(tr("train accuracy"));
-    valAcc_->setName(tr("validation accuracy"));
+    for (auto& s : series_) s = new QLineSeries(this);
+    series(TrainLoss)->setName(tr("train loss"));
+    series(ValLoss)->setName(tr("validation loss"));
+    series(TrainAcc)->setName(tr("train accuracy"));
+    series(ValAcc)->setName(tr("validation accuracy"));
 
-    lossView_ = makeChart(tr("Loss"), trainLoss_, valLoss_, &lossY_);
-    accView_ = makeChart(tr("Accuracy"), trainAcc_, valAcc_, &accY_);
+    lossView_ = makeChart(tr("Loss"), series(TrainLoss), series(ValLoss), &lossY_);
+    accView_ = makeChart(tr("Accuracy"), series(TrainAcc), series(ValAcc), &accY_);
     accY_->setRange(0.0, 1.0);
     accY_->setTitleText(tr("accuracy"));
     lossY_->setTitleText(tr("loss"));
@@ -82,9 +147,8 @@ QChartView* CurvesChart::makeChart(const QString& title, QLineSeries* train, QLi
     chart->setTitle(title);
     chart->addSeries(train);
     chart->addSeries(val);
-    QPen tp(kTrainColor, 2.5), vp(kValColor, 2.5);
-    train->setPen(tp);
-    val->setPen(vp);
+    train->setPen(linePen(kTrainColor, 2.5));
+    val->setPen(linePen(kValColor, 2.5));
     train->setPointsVisible(false);
     auto* x = new QValueAxis;
     x->setTitleText(tr("epoch"));
@@ -100,15 +164,28 @@ QChartView* CurvesChart::makeChart(const QString& title, QLineSeries* train, QLi
     }
     chart->legend()->setVisible(false);  // the shared legend under both charts says it
     chart->setMargins(QMargins(6, 6, 6, 6));
-    // Ticks follow the plot's size: as many as fit without eliding a label.
-    connect(chart, &QChart::plotAreaChanged, this, [this] { fitTicks(); });
     auto* view = new QChartView(chart, this);
     view->setRenderHint(QPainter::Antialiasing);
     view->setMinimumSize(160, 140);
+    // Ticks and the drawn resolution follow the view's size (not the plot area's:
+    // see estimatedPlot).
+    view->installEventFilter(this);
     return view;
 }
 
-void CurvesChart::showHover(QLineSeries* series, const QPointF& p, bool state)
+bool CurvesChart::eventFilter(QObject* watched, QEvent* event)
+{
+    if (event->type() == QEvent::Resize && (watched == lossView_ || watched == accView_)) {
+        fitTicks();
+        if (drawColumns() != lines_[0].columns()) redrawSeries();
+    }
+    return QWidget::eventFilter(watched, event);
+}
+
+QChart* CurvesChart::lossChart() const { return lossView_->chart(); }
+QChart* CurvesChart::accuracyChart() const { return accView_->chart(); }
+
+void CurvesChart::showHover(QLineSeries* s, const QPointF& p, bool state)
 {
     if (!state) {
         QToolTip::hideText();
@@ -118,10 +195,10 @@ void CurvesChart::showHover(QLineSeries* series, const QPointF& p, bool state)
     if (epoch < 1 || epoch > epochs_.size()) return;
     const nn::EpochMetrics& m = epochs_[epoch - 1];
     double value = m.trainLoss;
-    if (series == valLoss_) value = m.valLoss;
-    if (series == trainAcc_) value = m.trainAccuracy;
-    if (series == valAcc_) value = m.valAccuracy;
-    hoverText_ = tr("%1\nepoch %2 (step %3)\n%4").arg(series->name()).arg(epoch).arg(m.steps).arg(value, 0, 'f', 4);
+    if (s == series(ValLoss)) value = m.valLoss;
+    if (s == series(TrainAcc)) value = m.trainAccuracy;
+    if (s == series(ValAcc)) value = m.valAccuracy;
+    hoverText_ = tr("%1\nepoch %2 (step %3)\n%4").arg(s->name()).arg(epoch).arg(m.steps).arg(value, 0, 'f', 4);
     QToolTip::showText(QCursor::pos(), hoverText_, this);
 }
 
@@ -130,80 +207,86 @@ void CurvesChart::clear()
     epochs_.clear();
     lossLo_ = INFINITY;
     lossHi_ = -INFINITY;
-    for (auto* s : {trainLoss_, valLoss_, trainAcc_, valAcc_}) s->clear();
+    for (auto& l : lines_) l.clear();
+    redrawSeries();
     rescale();
 }
 
 void CurvesChart::addEpochs(const nn::EpochMetrics* first, size_t count)
 {
     if (count == 0) return;
-    QList<QPointF> tl, vl, ta, va;
-    auto add = [&](QList<QPointF>& pts, double x, double v, bool isLoss) {
-        if (std::isfinite(v) && (!log_ || !isLoss || v > 0)) pts.append(QPointF(x, v));
+    auto add = [this](Line l, double x, double v, bool isLoss) {
+        if (std::isfinite(v) && (!log_ || !isLoss || v > 0)) lines_[size_t(l)].add(x, v);
     };
     for (size_t i = 0; i < count; ++i) {
         const nn::EpochMetrics& m = first[i];
         epochs_.push_back(m);
         const double x = m.epoch;
-        add(tl, x, m.trainLoss, true);
-        add(vl, x, m.valLoss, true);
-        add(ta, x, m.trainAccuracy, false);
-        add(va, x, m.valAccuracy, false);
+        add(TrainLoss, x, m.trainLoss, true);
+        add(ValLoss, x, m.valLoss, true);
+        add(TrainAcc, x, m.trainAccuracy, false);
+        add(ValAcc, x, m.valAccuracy, false);
         for (double v : {m.trainLoss, m.valLoss})
             if (std::isfinite(v) && v > 0) {
                 lossLo_ = std::min(lossLo_, v);
                 lossHi_ = std::max(lossHi_, v);
             }
     }
-    trainLoss_->append(tl);
-    valLoss_->append(vl);
-    trainAcc_->append(ta);
-    valAcc_->append(va);
+    redrawSeries();
     rescale();
 }
+
+int CurvesChart::drawColumns() const
+{
+    // One bucket per pixel column of the widest chart (device pixels on a high-DPI screen).
+    const double w = std::max(lossView_->width(), accView_->width()) * devicePixelRatioF();
+    return std::max(16, int(w));
+}
+
+void CurvesChart::redrawSeries()
+{
+    const int columns = drawColumns();
+    for (size_t i = 0; i < lines_.size(); ++i) {
+        lines_[i].setColumns(columns);
+        series_[i]->replace(lines_[i].points());  // one update per series, O(columns)
+    }
+}
+
+namespace {
+// Sets a range without ever asking for thousands of ticks on the way: the old
+// interval on a much larger range (1 epoch over 5000, or 0.1 over a loss that
+// jumped to 1e6) would make QtCharts build a label item per tick before
+// fitTicks() chose the new interval. A coarse interval first, the fitted one after.
+void setRangeSafely(QAbstractAxis* a, double lo, double hi)
+{
+    if (auto* v = qobject_cast<QValueAxis*>(a)) {
+        const bool horizontal = v->orientation() == Qt::Horizontal;
+        if (v->tickType() == QValueAxis::TicksDynamic && (hi - lo) / v->tickInterval() > 50) {
+            const double coarse = niceInterval(hi - lo, 2);
+            v->setTickInterval(horizontal ? std::max(1.0, std::round(coarse)) : coarse);
+        }
+    }
+    a->setRange(lo, hi);
+}
+} // namespace
 
 void CurvesChart::rescale()
 {
     const double n = std::max<double>(1, epochs_.size());
     for (QChartView* v : {lossView_, accView_})
-        for (auto* axis : v->chart()->axes(Qt::Horizontal)) axis->setRange(0, n);
+        for (auto* axis : v->chart()->axes(Qt::Horizontal)) setRangeSafely(axis, 0, n);
     double lo = lossLo_, hi = lossHi_;
     if (!std::isfinite(lo)) lo = 0.01, hi = 1.0;
     if (log_)
-        lossYAttached_->setRange(std::max(lo * 0.8, 1e-6), hi * 1.25);
+        setRangeSafely(lossYAttached_, std::max(lo * 0.8, 1e-6), hi * 1.25);
     else
-        lossYAttached_->setRange(0.0, hi * 1.05);
+        setRangeSafely(lossYAttached_, 0.0, hi * 1.05);
     fitTicks();
 }
 
 void CurvesChart::fitTicks()
 {
-    if (fitting_) return;  // new labels move the plot area, which calls this again
-    fitting_ = true;
-    for (QChartView* v : {lossView_, accView_}) {
-        const QRectF plot = v->chart()->plotArea();
-        if (plot.width() < 10 || plot.height() < 10) continue;
-        for (QAbstractAxis* a : v->chart()->axes()) {
-            auto* axis = qobject_cast<QValueAxis*>(a);
-            if (!axis) continue;
-            const QFontMetricsF fm(axis->labelsFont());
-            const bool horizontal = axis->orientation() == Qt::Horizontal;
-            const double span = axis->max() - axis->min();
-            // A label needs its width (x) or a line and a half (y), plus air.
-            const double widest = fm.horizontalAdvance(QString::number(std::max(std::abs(axis->max()), std::abs(axis->min())), 'f', 2));
-            const double room = horizontal ? plot.width() / (widest + fm.height() * 1.5) : plot.height() / (fm.height() * 2.2);
-            const int count = std::clamp(int(room), 1, horizontal ? 8 : 6);
-            double interval = niceInterval(span, count);
-            if (horizontal) interval = std::max(1.0, std::round(interval));  // whole epochs
-            if (axis->tickType() != QValueAxis::TicksDynamic) axis->setTickType(QValueAxis::TicksDynamic);
-            if (axis->tickAnchor() != 0.0) axis->setTickAnchor(0.0);
-            if (axis->tickInterval() != interval) axis->setTickInterval(interval);
-            const QString format = horizontal ? QStringLiteral("%d") : QStringLiteral("%.%1f").arg(decimalsFor(interval));
-            if (axis->labelFormat() != format) axis->setLabelFormat(format);
-            axis->setMinorTickCount(0);
-        }
-    }
-    fitting_ = false;
+    for (QChartView* v : {lossView_, accView_}) tickUpdates_ += fitAxisTicks(v->chart(), QSizeF(v->size()));
 }
 
 void CurvesChart::updateLegend()
@@ -233,8 +316,8 @@ void CurvesChart::setLogScale(bool on)
     }
     axis->setTitleText(tr("loss"));
     chart->addAxis(axis, Qt::AlignLeft);
-    trainLoss_->attachAxis(axis);
-    valLoss_->attachAxis(axis);
+    series(TrainLoss)->attachAxis(axis);
+    series(ValLoss)->attachAxis(axis);
     lossYAttached_ = axis;
     lossY_ = on ? nullptr : static_cast<QValueAxis*>(axis);
     // Rebuild the series: a log axis cannot show zero or negative values.
@@ -261,7 +344,7 @@ void CurvesChart::setUiScale(double scale)
         }
     }
     const double w = 2.5 * scale;
-    for (auto* s : {trainLoss_, valLoss_, trainAcc_, valAcc_}) {
+    for (auto* s : series_) {
         QPen p = s->pen();
         p.setWidthF(w);
         s->setPen(p);
@@ -275,7 +358,78 @@ void CurvesChart::setUiScale(double scale)
     fitTicks();
 }
 
-int CurvesChart::pointCount() const { return int(trainLoss_->count()); }
+int CurvesChart::pointCount() const { return lines_[TrainLoss].size(); }
+
+int CurvesChart::drawnPointCount() const { return int(series(TrainLoss)->count()); }
+
+void CurvesChart::renderExport(QPainter& painter, const QSize& size)
+{
+    // Fresh charts in a scene of their own, so the export neither disturbs the
+    // live view nor inherits its size, its elided labels or its check box.
+    QGraphicsScene scene;
+    scene.setSceneRect(0, 0, size.width(), size.height());
+    const double half = size.width() / 2.0;
+    // Text for a slide: large enough to read at the exported size.
+    const double textScale = std::max(1.0, std::min(half / 400.0, size.height() / 450.0));
+    QFont labels = font();
+    labels.setPointSizeF(font().pointSizeF() * textScale);
+    QFont title = labels;
+    title.setPointSizeF(labels.pointSizeF() * 1.2);
+    title.setBold(true);
+
+    auto build = [&](QChart* live, Line a, Line b, double left) {
+        auto* chart = new QChart;
+        scene.addItem(chart);
+        chart->setTitle(live->title());
+        chart->setTitleFont(title);
+        chart->setMargins(QMargins(12, 12, 12, 12));
+        chart->setBackgroundRoundness(0);
+        chart->legend()->setFont(labels);
+        chart->legend()->setAlignment(Qt::AlignBottom);
+        const QAbstractAxis* liveY = live->axes(Qt::Vertical).value(0);
+        QAbstractAxis* y;
+        if (auto* ly = qobject_cast<const QLogValueAxis*>(liveY)) {
+            auto* l = new QLogValueAxis;
+            l->setBase(ly->base());
+            l->setLabelFormat(ly->labelFormat());
+            l->setRange(ly->min(), ly->max());
+            y = l;
+        } else {
+            auto* v = new QValueAxis;
+            if (auto* vy = qobject_cast<const QValueAxis*>(liveY)) v->setRange(vy->min(), vy->max());
+            y = v;
+        }
+        y->setTitleText(liveY ? liveY->titleText() : QString());
+        auto* x = new QValueAxis;
+        x->setTitleText(tr("epoch"));
+        x->setRange(0, std::max<double>(1, epochs_.size()));
+        chart->addAxis(x, Qt::AlignBottom);
+        chart->addAxis(y, Qt::AlignLeft);
+        for (QAbstractAxis* axis : {static_cast<QAbstractAxis*>(x), y}) {
+            axis->setLabelsFont(labels);
+            axis->setTitleFont(labels);
+        }
+        for (Line l : {a, b}) {
+            auto* s = new QLineSeries;
+            s->setName(series(l)->name());
+            s->setPen(linePen(l == a ? kTrainColor : kValColor, 2.5 * textScale));
+            MinMaxDecimator d;  // at the export's own resolution
+            d.setColumns(int(half * painter.device()->devicePixelRatioF()));
+            for (const QPointF& p : lines_[size_t(l)].full()) d.add(p.x(), p.y());
+            s->replace(d.points());
+            chart->addSeries(s);
+            s->attachAxis(x);
+            s->attachAxis(y);
+        }
+        chart->setGeometry(QRectF(left, 0, half, size.height()));
+        fitAxisTicks(chart, QSizeF(half, size.height()));
+        chart->layout()->activate();
+    };
+    build(lossView_->chart(), TrainLoss, ValLoss, 0);
+    build(accView_->chart(), TrainAcc, ValAcc, half);
+    painter.setRenderHint(QPainter::Antialiasing);
+    scene.render(&painter, QRectF(0, 0, size.width(), size.height()), scene.sceneRect());
+}
 
 QStringList CurvesChart::csvHeader() const
 {

@@ -4,34 +4,71 @@
 #include <QFile>
 #include <QFileDialog>
 #include <QFileInfo>
+#include <QImage>
 #include <QMessageBox>
 #include <QPainter>
 #include <QSvgGenerator>
 #include <QTextStream>
 #include <QWidget>
+#include <algorithm>
 
 namespace views {
 
-QString exportPng(Exportable& chart, const QString& path)
+ExportSize Exportable::defaultExportSize() { return {exportWidget()->size(), 1.0}; }
+
+void Exportable::renderExport(QPainter& painter, const QSize& size)
 {
-    const QPixmap pixmap = chart.exportWidget()->grab();
-    if (pixmap.isNull() || !pixmap.save(path, "PNG")) return path + ": could not write the PNG (is the folder writable?)";
+    QWidget* w = exportWidget();
+    if (w->width() <= 0 || w->height() <= 0) return;
+    const double k = std::min(double(size.width()) / w->width(), double(size.height()) / w->height());
+    painter.save();
+    painter.translate((size.width() - k * w->width()) / 2, (size.height() - k * w->height()) / 2);
+    painter.scale(k, k);
+    w->render(&painter, QPoint(), QRegion(), QWidget::DrawWindowBackground | QWidget::DrawChildren);
+    painter.restore();
+}
+
+namespace {
+ExportSize resolved(Exportable& chart, ExportSize size)
+{
+    const ExportSize d = chart.defaultExportSize();
+    if (size.size.isEmpty()) size.size = d.size;
+    if (!(size.scale > 0)) size.scale = d.scale;
+    size.scale = std::clamp(size.scale, 0.25, 8.0);
+    return size;
+}
+} // namespace
+
+QString exportPng(Exportable& chart, const QString& path, ExportSize size)
+{
+    size = resolved(chart, size);
+    if (size.size.isEmpty()) return path + ": the chart has no size to export yet";
+    QImage image(size.size * size.scale, QImage::Format_ARGB32_Premultiplied);
+    if (image.isNull()) return path + ": " + QString("%1×%2 at %3× is too large to export").arg(size.size.width()).arg(size.size.height()).arg(size.scale);
+    image.setDevicePixelRatio(size.scale);
+    image.fill(Qt::white);
+    {
+        QPainter painter(&image);
+        chart.renderExport(painter, size.size);
+    }
+    if (!image.save(path, "PNG")) return path + ": could not write the PNG (is the folder writable?)";
     return {};
 }
 
-QString exportSvg(Exportable& chart, const QString& path)
+QString exportSvg(Exportable& chart, const QString& path, ExportSize size)
 {
-    QWidget* w = chart.exportWidget();
+    size = resolved(chart, size);  // an SVG has no pixels: the scale does not apply
+    if (size.size.isEmpty()) return path + ": the chart has no size to export yet";
     QSvgGenerator svg;
     svg.setFileName(path);
-    svg.setSize(w->size());
-    svg.setViewBox(QRect(QPoint(0, 0), w->size()));
+    svg.setSize(size.size);
+    svg.setViewBox(QRect(QPoint(0, 0), size.size));
     // Without this the SVG's physical size assumes 72 dpi and comes out wrong.
-    svg.setResolution(w->logicalDpiX());
+    svg.setResolution(chart.exportWidget()->logicalDpiX());
     svg.setTitle(chart.exportTitle());
     QPainter painter;
     if (!painter.begin(&svg)) return path + ": could not write the SVG (is the folder writable?)";
-    w->render(&painter);
+    chart.renderExport(painter, size.size);
     painter.end();
     if (!QFileInfo(path).exists()) return path + ": the SVG was not written";
     return {};
@@ -64,11 +101,11 @@ QString exportCsv(const Exportable& chart, const QString& path)
     return {};
 }
 
-QString exportChart(Exportable& chart, const QString& path)
+QString exportChart(Exportable& chart, const QString& path, ExportSize size)
 {
     const QString ext = QFileInfo(path).suffix().toLower();
-    if (ext == "png") return exportPng(chart, path);
-    if (ext == "svg") return exportSvg(chart, path);
+    if (ext == "png") return exportPng(chart, path, size);
+    if (ext == "svg") return exportSvg(chart, path, size);
     if (ext == "csv") return exportCsv(chart, path);
     return path + ": unknown format '." + ext + "'; use .png, .svg or .csv";
 }

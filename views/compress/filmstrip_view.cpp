@@ -330,10 +330,45 @@ bool FilmstripView::event(QEvent* e)
 
 QString FilmstripView::exportTitle() const
 {
-    QString layer;
-    if (!stages_.empty() && layer_ < int(stages_.front().layers.size()))
-        layer = " " + QString::fromStdString(stages_.front().layers[size_t(layer_)].name);
-    return tr("Weight filmstrip%1").arg(layer);
+    const QString layer = layerName();
+    return layer.isEmpty() ? tr("Weight filmstrip") : tr("Weight filmstrip %1").arg(layer);
+}
+
+namespace {
+QFont headingFont(const QFont& base)
+{
+    QFont f = base;
+    f.setPointSizeF(base.pointSizeF() * 1.3);
+    f.setBold(true);
+    return f;
+}
+} // namespace
+
+ExportSize FilmstripView::defaultExportSize()
+{
+    const int heading = int(std::ceil(QFontMetricsF(headingFont(font())).height() * 1.8));
+    return {QSize(width(), height() + heading), 1.0};
+}
+
+void FilmstripView::renderExport(QPainter& painter, const QSize& size)
+{
+    const QFont f = headingFont(font());
+    const double heading = std::ceil(QFontMetricsF(f).height() * 1.8);
+    painter.fillRect(QRectF(0, 0, size.width(), heading), palette().base());
+    painter.setFont(f);
+    painter.setPen(palette().color(QPalette::Text));
+    const QString text = stages_.empty() ? exportTitle() : tr("Weights of layer %1, stage by stage").arg(layerName());
+    painter.drawText(QRectF(8 * scale_, 0, size.width() - 16 * scale_, heading), Qt::AlignLeft | Qt::AlignVCenter, text);
+    painter.save();
+    painter.translate(0, heading);
+    Exportable::renderExport(painter, QSize(size.width(), std::max(1, size.height() - int(heading))));
+    painter.restore();
+}
+
+QString FilmstripView::layerName() const
+{
+    if (stages_.empty() || layer_ >= int(stages_.front().layers.size())) return {};
+    return QString::fromStdString(stages_.front().layers[size_t(layer_)].name);
 }
 
 QStringList FilmstripView::csvHeader() const

@@ -28,6 +28,7 @@ public:
 
     void setLayer(int layer);  // index into StageResult::layers
     int layer() const { return layer_; }
+    QString layerName() const;  // the chosen layer's name, empty before a run
     void setLogScale(bool on);
     bool logScale() const { return log_; }
     void setSelectedStage(int index);
@@ -40,6 +41,10 @@ public:
 
     QString exportTitle() const override;
     QWidget* exportWidget() override { return this; }
+    // The frames under a heading naming the layer: an exported picture says
+    // whose weights it shows (on screen the layer box beside it does).
+    ExportSize defaultExportSize() override;
+    void renderExport(QPainter& painter, const QSize& size) override;
     QStringList csvHeader() const override;
     QVector<QStringList> csvTextRows() const override;
 

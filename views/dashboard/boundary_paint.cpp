@@ -228,6 +228,18 @@ QPointF BoundaryView::toData(const QPointF& p) const
     return QPointF(x0_ + (p.x() - r.left()) / r.width() * (x1_ - x0_), y1_ - (p.y() - r.top()) / r.height() * (y1_ - y0_));
 }
 
+QRectF BoundaryView::plotRect()
+{
+    if (!layout_.valid) doLayout();
+    return layout_.plot;
+}
+
+int BoundaryView::thumbnailsShown()
+{
+    if (!layout_.valid) doLayout();
+    return int(std::count_if(layout_.thumbRects.begin(), layout_.thumbRects.end(), [](const QRectF& r) { return !r.isEmpty(); }));
+}
+
 int BoundaryView::thumbAt(const QPointF& p) const
 {
     for (size_t i = 0; i < layout_.thumbRects.size(); ++i)

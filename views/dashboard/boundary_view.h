@@ -61,6 +61,10 @@ public:
     int gridSize() const { return grid_; }
     // True when the loaded data has 2-D samples (otherwise a message is shown).
     bool hasTwoDData() const;
+    // The layout at the current size (tests): the plot's rectangle and how many
+    // neuron thumbnails have room (0 when only the plot fits).
+    QRectF plotRect();
+    int thumbnailsShown();
     // Milliseconds the last recomputation took (forward pass + colouring).
     double lastComputeMs() const { return lastComputeMs_; }
     // Which weights the heat map shows (the session snapshot's epoch and step when

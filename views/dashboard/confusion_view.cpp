@@ -163,6 +163,18 @@ void ConfusionView::setUiScale(double scale)
     update();
 }
 
+ConfusionView::ColumnLabels ConfusionView::columnLabels()
+{
+    ensureLayout();
+    return layout_.columnLabels;
+}
+
+QSizeF ConfusionView::cellSize()
+{
+    ensureLayout();
+    return {layout_.cellW, layout_.cellH};
+}
+
 QString ConfusionView::exportTitle() const { return tr("Confusion matrix"); }
 
 QStringList ConfusionView::csvHeader() const
@@ -335,35 +347,53 @@ void ConfusionView::doLayout()
         layout_.labelScale = labelScale;
         double maxName = 0;
         for (const auto& n : classNames_) maxName = std::max(maxName, labelFm.horizontalAdvance(n));
+        const double keyW = labelFm.horizontalAdvance(QString::number(k - 1));
         const double axisW = axisFm.height() + 6 * s;
-        layout_.rowLabelW = maxName + 10 * s;
         const double accW = labelFm.horizontalAdvance(QStringLiteral("100.0%")) + 10 * s + 36 * s;
         const double headerH = labelFm.height() + 6 * s;  // "accuracy" above its column
         const double top = area.top();
-        const double availW = area.width() - axisW - layout_.rowLabelW - 12 * s - accW;
         const double bottomAxis = axisFm.height() + 6 * s;
-        const double colW = availW / k;  // the most a column may take
-        auto heightFor = [&](double colLabelH) { return (area.bottom() - top - headerH - colLabelH - bottomAxis) / k; };
-        // Column labels horizontal when they fit in a column, else at 45°. A cell
-        // may be wider than tall (up to 2.5x) to keep its label horizontal.
-        double colH = labelFm.height() + 6 * s;
-        double cellH = std::min(heightFor(colH), 150 * s);
-        layout_.rotated = maxName + 6 * s > colW;
-        if (layout_.rotated) {
-            colH = maxName * std::sqrt(0.5) + labelFm.height() + 8 * s;
-            cellH = std::min(heightFor(colH), 150 * s);
+        // Three ways to label the columns (predicted class): the names level when
+        // they fit in a column; the names at 45° when the columns are far enough
+        // apart for slanted lines of text not to touch (a pitch of √2 lines) and
+        // their height does not cost the cells much; else the class numbers, with
+        // each row saying which number its name has ("Sandal  5"). The cells stay
+        // as large as the panel allows and no label ever overlaps another.
+        struct Plan {
+            ColumnLabels mode;
+            double rowW, colH, cellW, cellH, cell;
+            bool fits;
+        };
+        auto plan = [&](ColumnLabels mode) {
+            Plan pl {mode, maxName + 10 * s + (mode == ColumnLabels::Keys ? keyW + 10 * s : 0), 0, 0, 0, 0, false};
+            const double colW = (area.width() - axisW - pl.rowW - 12 * s - accW) / k;  // the most a column may take
+            pl.colH = mode == ColumnLabels::Rotated ? maxName * std::sqrt(0.5) + labelFm.height() + 8 * s : labelFm.height() + 6 * s;
+            pl.cellH = std::min((area.bottom() - top - headerH - pl.colH - bottomAxis) / k, 150 * s);
+            // A cell may be wider than tall (up to 2.5x) to keep a level name.
+            pl.cellW = std::min(colW, mode == ColumnLabels::Names ? std::clamp(maxName + 10 * s, pl.cellH, 2.5 * pl.cellH) : pl.cellH);
+            pl.cell = std::min(pl.cellW, pl.cellH);
+            if (mode == ColumnLabels::Names) pl.fits = maxName + 6 * s <= colW;
+            if (mode == ColumnLabels::Rotated) pl.fits = pl.cellW >= labelFm.height() * std::sqrt(2.0) + 2 * s;
+            if (mode == ColumnLabels::Keys) pl.fits = true;  // a number or two always fits a readable cell
+            return pl;
+        };
+        Plan chosen = plan(ColumnLabels::Names);
+        if (!chosen.fits) {
+            const Plan rotated = plan(ColumnLabels::Rotated), keys = plan(ColumnLabels::Keys);
+            chosen = rotated.fits && rotated.cell >= 0.8 * keys.cell ? rotated : keys;
         }
-        const double cellW = std::min(colW, layout_.rotated ? cellH : std::clamp(maxName + 10 * s, cellH, 2.5 * cellH));
-        const double cell = std::min(cellW, cellH);
-        layout_.cell = cell;
-        layout_.cellW = cellW;
-        layout_.cellH = cellH;
-        layout_.colLabelH = colH;
-        const double blockW = axisW + layout_.rowLabelW + k * std::max(cellW, 0.0) + 12 * s + accW;
+        layout_.columnLabels = chosen.mode;
+        layout_.keyW = chosen.mode == ColumnLabels::Keys ? keyW + 10 * s : 0;
+        layout_.rowLabelW = chosen.rowW;
+        layout_.cell = chosen.cell;
+        layout_.cellW = chosen.cellW;
+        layout_.cellH = chosen.cellH;
+        layout_.colLabelH = chosen.colH;
+        const double blockW = axisW + layout_.rowLabelW + k * std::max(chosen.cellW, 0.0) + 12 * s + accW;
         const double left = area.left() + std::max(0.0, (area.width() - blockW) / 2);
-        layout_.grid = QRectF(left + axisW + layout_.rowLabelW, top + headerH, k * cellW, k * cellH);
-        layout_.accuracy = QRectF(layout_.grid.right() + 12 * s, layout_.grid.top(), accW, k * cellH);
-        if (cell >= std::max(12.0, labelFm.height() * 0.9)) return;
+        layout_.grid = QRectF(left + axisW + layout_.rowLabelW, top + headerH, k * chosen.cellW, k * chosen.cellH);
+        layout_.accuracy = QRectF(layout_.grid.right() + 12 * s, layout_.grid.top(), accW, k * chosen.cellH);
+        if (chosen.cell >= std::max(12.0, labelFm.height() * 1.2)) return;  // room for a count in the cell
     }
     // Even with small labels the cells would be unreadable: say so instead.
     layout_.tooSmall = layout_.cell < 6;
@@ -505,14 +535,17 @@ void ConfusionView::paintEvent(QPaintEvent*)
     for (int i = 0; i < k; ++i) {
         const QRectF row(grid.left() - layout_.rowLabelW, grid.top() + i * ch, layout_.rowLabelW - 8 * s, ch);
         p.setPen(i == hoverRow_ ? text : muted);
-        p.drawText(row, Qt::AlignRight | Qt::AlignVCenter, classNames_[i]);
+        p.drawText(row.adjusted(0, 0, -layout_.keyW, 0), Qt::AlignRight | Qt::AlignVCenter, classNames_[i]);
+        if (layout_.columnLabels == ColumnLabels::Keys)  // the number its column is labelled with
+            p.drawText(QRectF(row.right() - layout_.keyW, row.top(), layout_.keyW, ch), Qt::AlignRight | Qt::AlignVCenter,
+                       QString::number(i));
     }
     for (int j = 0; j < k; ++j) {
         p.setPen(j == hoverCol_ ? text : muted);
         const double cx = grid.left() + (j + 0.5) * cw;
-        if (!layout_.rotated) {
-            p.drawText(QRectF(cx - cw / 2, grid.bottom() + 4 * s, cw, labelFm.height()), Qt::AlignHCenter | Qt::AlignTop,
-                       classNames_[j]);
+        if (layout_.columnLabels != ColumnLabels::Rotated) {
+            const QString label = layout_.columnLabels == ColumnLabels::Keys ? QString::number(j) : classNames_[j];
+            p.drawText(QRectF(cx - cw / 2, grid.bottom() + 4 * s, cw, labelFm.height()), Qt::AlignHCenter | Qt::AlignTop, label);
         } else {
             p.save();
             p.translate(cx + labelFm.height() * 0.25, grid.bottom() + 6 * s);

@@ -55,6 +55,14 @@ public:
     void setUiScale(double scale);
     double uiScale() const { return scale_; }
 
+    // How the columns (predicted class) are labelled at the current size: the
+    // names level, the names at 45°, or the class numbers (each row then ends in
+    // its number). For tests: the layout's cell size and the labels' font.
+    enum class ColumnLabels { Names, Rotated, Keys };
+    ColumnLabels columnLabels();
+    QSizeF cellSize();
+    QFont labelFont() const { return scaledFont(layout_.labelScale); }
+
     // Exportable: CSV = "true\pred", class names...; rows = class index, counts.
     QString exportTitle() const override;
     QWidget* exportWidget() override { return this; }
@@ -93,7 +101,8 @@ private:
         double cell = 0;              // the smaller of a cell's width and height
         double cellW = 0, cellH = 0;
         double rowLabelW = 0, colLabelH = 0;
-        bool rotated = false;
+        ColumnLabels columnLabels = ColumnLabels::Names;
+        double keyW = 0;  // the class numbers' column at the right of the row labels (Keys)
         bool side = false;       // title in a column left of the matrix (wide, short panel)
         bool tooSmall = false;   // no room for readable cells: a message instead
         double labelScale = 0.95;
@@ -126,6 +135,10 @@ private:
     QFutureWatcher<Result> watcher_;
     int hoverRow_ = -1, hoverCol_ = -1;
     Layout layout_;
+    void ensureLayout()
+    {
+        if (!layout_.valid) doLayout();
+    }
 };
 
 } // namespace views

@@ -150,9 +150,12 @@ void HistogramPanel::onSnapshot()
     }
     // A fast net ends many epochs between two polls: record each of them, not
     // only the newest, so the time slider has one entry per epoch.
+    // An epoch off the entries' grid (every stride_ epochs) would be replaced by
+    // the next one at once: it is not binned at all (the same entries, less work
+    // per poll when thousands of epochs end between two).
     const Snapshot& latest = session_->snapshot();
     for (const Snapshot& e : session_->epochSnapshots())
-        if (e.step <= latest.step && (frames_.empty() || e.step > frames_.back().step)) record(e);
+        if (e.step <= latest.step && (frames_.empty() || e.step > frames_.back().step) && e.epoch % stride_ == 0) record(e);
     record(latest);
 }
 

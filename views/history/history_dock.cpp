@@ -10,6 +10,7 @@
 #include <QFile>
 #include <QFileInfo>
 #include <QHBoxLayout>
+#include <QEvent>
 #include <QHeaderView>
 #include <QItemSelectionModel>
 #include <QLabel>
@@ -160,6 +161,7 @@ void HistoryDock::buildUi()
     metric_->addItems({tr("Validation accuracy"), tr("Training loss"), tr("Training accuracy"), tr("Validation loss")});
     chart_ = new QChart;
     chart_->setTitle(tr("Select runs to overlay their curves"));
+    applyChartFonts();
     chartView_ = new QChartView(chart_);
     chartView_->setRenderHint(QPainter::Antialiasing);
     auto* curves = new QWidget;
@@ -334,6 +336,30 @@ void HistoryDock::onSelectionChanged()
     updateArchitecture();
 }
 
+void HistoryDock::changeEvent(QEvent* e)
+{
+    QWidget::changeEvent(e);
+    if (e->type() == QEvent::FontChange) applyChartFonts();
+}
+
+void HistoryDock::applyChartFonts()
+{
+    if (!chart_ || !table_) return;  // a font change during construction
+    QFont title = font();
+    title.setPointSizeF(font().pointSizeF() * 1.15);
+    title.setBold(true);
+    // The style's own small header font would also win over the widget's (the
+    // column titles stayed tiny in projector mode).
+    table_->horizontalHeader()->setFont(font());
+    table_->resizeColumnsToContents();  // 2x text in the same widths read "spiral…", "comp…"
+    chart_->setTitleFont(title);
+    chart_->legend()->setFont(font());
+    for (QAbstractAxis* a : chart_->axes()) {
+        a->setLabelsFont(font());
+        a->setTitleFont(font());
+    }
+}
+
 int HistoryDock::overlaidSeries() const { return int(chart_->series().size()); }
 
 void HistoryDock::updateCurves()
@@ -371,6 +397,7 @@ void HistoryDock::updateCurves()
         s->attachAxis(x);
         s->attachAxis(y);
     }
+    applyChartFonts();
     x->setRange(0, xmax);
     if (ymax >= ymin) y->setRange(ymin - 0.02 * (ymax - ymin + 1e-9), ymax + 0.02 * (ymax - ymin + 1e-9));
 }

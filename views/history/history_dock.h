@@ -67,6 +67,13 @@ public:
     QList<qint64> selectedRuns() const;
 
     QChart* chart() const { return chart_; }
+
+protected:
+    // The chart is a graphics item: it does not follow the widget's font by
+    // itself (projector mode left its title and labels at 1x).
+    void changeEvent(QEvent* e) override;
+
+public:
     int overlaidSeries() const;
     QTableWidget* settingsTable() const { return settings_; }
     QTreeWidget* architectureTree() const { return arch_; }
@@ -109,6 +116,7 @@ signals:
     void runRecorded(qint64 id);  // a run of the session ended and is in the table
 
 private:
+    void applyChartFonts();
     void buildUi();
     void onSelectionChanged();
     void updateCurves();

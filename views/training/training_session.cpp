@@ -1,6 +1,7 @@
 #include "views/training/training_session.h"
 
 #include <QtConcurrent/QtConcurrentRun>
+#include <algorithm>
 
 #include "engine/core/error.h"
 
@@ -10,6 +11,7 @@ namespace {
 // How often the UI thread drains the worker's channel: fast enough for smooth
 // curves, slow enough to cost nothing.
 constexpr int kPollMs = 30;
+constexpr int kMaxPollMs = 1000;
 } // namespace
 
 QString weightsLabel(int epoch, qint64 step)
@@ -17,6 +19,16 @@ QString weightsLabel(int epoch, qint64 step)
     if (epoch == 0 && step == 0) return TrainingSession::tr("initial weights");
     return TrainingSession::tr("epoch %1 · step %2").arg(epoch).arg(step);
 }
+
+void TrainingSession::setFrameCost(double ms)
+{
+    frameMs_ = 0.7 * frameMs_ + 0.3 * std::max(0.0, ms);
+    // Only a running net floods the UI; paused or stepping, every step shows at once.
+    const int interval = state_ == State::Running ? std::clamp(int(10 * frameMs_), kPollMs, kMaxPollMs) : kPollMs;
+    if (interval != poll_.interval()) poll_.setInterval(interval);
+}
+
+int TrainingSession::pollInterval() const { return poll_.interval(); }
 
 TrainingSession::TrainingSession(QObject* parent) : QObject(parent)
 {
@@ -185,6 +197,7 @@ void TrainingSession::pause()
 {
     if (!worker_ || state_ != State::Running) return;
     worker_->pause();
+    poll_.setInterval(kPollMs);  // where it stopped shows at once, however slow frames were
     setState(State::Paused);
 }
 

@@ -123,6 +123,13 @@ public:
     };
     BranchOrigin branchOrigin() const { return branch_; }
 
+    // How long the window took to draw its last frame. The poll (and so the
+    // redraws it causes) slows down when frames are slow (software GL, a busy
+    // machine), so drawing never takes more than about a fifth of the UI thread
+    // and input is always served; 30 ms when frames are cheap.
+    void setFrameCost(double ms);
+    int pollInterval() const;
+
 signals:
     void dataChanged();
     void modelChanged();
@@ -174,6 +181,7 @@ private:
     State state_ = State::NoData;
     bool loading_ = false;
     QTimer poll_;
+    double frameMs_ = 0;  // smoothed frame cost (setFrameCost)
     QFutureWatcher<std::shared_ptr<const nn::data::Split>> loader_;
     QString loadError_;
 };
