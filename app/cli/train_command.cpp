@@ -125,6 +125,12 @@ int train(const std::vector<std::string>& argv)
 
     nn::perf::Profiler profiler;
     auto trainer = std::make_unique<nn::Trainer>(model, data, config);
+    for (const auto& notice : trainer->result().notices) {  // said once, before the first epoch
+        if (json)
+            emit({{"event", "notice"}, {"message", notice}});
+        else
+            std::cout << "note: " << notice << '\n';
+    }
     if (args.has("profile")) trainer->setProfiler(&profiler);
     const auto recording = Recording::start(args, spec, dataName, config, source, branch, *trainer, json);
     const nn::Trainer* trained = trainer.get();  // owned by the worker until it goes out of scope
@@ -154,6 +160,7 @@ int train(const std::vector<std::string>& argv)
                           {"status", nn::statusName(result.status)},
                           {"epochs", result.epochs},
                           {"steps", result.steps},
+                          {"best_epoch", result.bestEpoch},  // whose weights (and figures below) the model ends with
                           {"train_loss", num(m.trainLoss)},
                           {"train_accuracy", num(m.trainAccuracy)},
                           {"val_loss", num(m.valLoss)},

@@ -6,6 +6,7 @@
 #include <QTemporaryDir>
 
 #include <chrono>
+#include <map>
 
 #include "engine/core/error.h"
 #include "engine/data/dataset.h"
@@ -65,6 +66,7 @@ private slots:
     void restoredCheckpointContinuesTheRunExactly_data();
     void restoredCheckpointContinuesTheRunExactly();
     void restoreRejectsAMismatch();
+    void branchStopsWhereItsParentStopped();
 };
 
 void StoreRecorderTest::recordsATrainingRun()
@@ -211,6 +213,68 @@ void StoreRecorderTest::restoreRejectsAMismatch()
     }
     trainer.step();
     QVERIFY_THROWS_EXCEPTION(Error, trainer.restore(trainer.checkpoint()));
+}
+
+// A branch carries early stopping's state (best loss, best epoch, epochs since,
+// the best epoch's weights): with nothing changed it stops at the parent's epoch
+// with the parent's restored weights. It used to start tracking afresh and run on.
+void StoreRecorderTest::branchStopsWhereItsParentStopped()
+{
+    QTemporaryDir dir;
+    const std::string path = (dir.path() + "/stop.sqlite").toStdString();
+    const data::Split d = spiral();
+    TrainConfig c = config();
+    c.epochs = 300;
+    c.patience = 2;
+    int64_t runId = 0;
+    std::map<int, int64_t> stepAfter;  // epoch -> step of its snapshot
+    TrainResult parent;
+    std::vector<std::vector<float>> parentParams;
+    {
+        Model model(spiralSpec(), d.train.sampleShape, d.train.numClasses);
+        Trainer trainer(model, d, c);
+        RunStore s(path);
+        runId = s.createRun(NewRun {});
+        trainer.recordEpoch = [&](const EpochMetrics& m) {
+            s.addSnapshot(runId, trainer.checkpoint());  // through the file, as a branch reads it
+            stepAfter[m.epoch] = m.steps;
+        };
+        trainer.run();
+        parent = trainer.result();
+        parentParams = values(trainer.parameterSnapshot());
+    }
+    QCOMPARE(parent.status, TrainStatus::EarlyStopped);
+    const int stopped = parent.epochs, best = parent.bestEpoch;
+    QCOMPARE(stopped, best + 2);
+    RunStore s(path, OpenMode::ReadOnly);
+    // From the epoch before the stop, and from the stopping epoch itself (at once).
+    for (int from : {stopped - 1, stopped}) {
+        const TrainerCheckpoint cp = s.loadSnapshot(runId, stepAfter[from]);
+        QVERIFY(cp.earlyStop.tracking);
+        QCOMPARE(cp.earlyStop.bestEpoch, best);
+        Model model(spiralSpec(), d.train.sampleShape, d.train.numClasses);
+        Trainer branch(model, d, c);
+        branch.restore(cp);
+        branch.run();
+        const TrainResult& r = branch.result();
+        QCOMPARE(r.status, TrainStatus::EarlyStopped);
+        QCOMPARE(r.epochs, stopped);
+        QCOMPARE(r.bestEpoch, best);
+        QCOMPARE(r.message, parent.message);
+        QCOMPARE(values(branch.parameterSnapshot()), parentParams);  // the best epoch's, bit for bit
+        QCOMPARE(r.last.valLoss, parent.last.valLoss);
+        QCOMPARE(r.last.trainLoss, parent.last.trainLoss);
+        QCOMPARE(r.testAccuracy, parent.testAccuracy);
+    }
+    // A larger patience goes on past the parent's stop, still counting from its best epoch.
+    TrainConfig patient = c;
+    patient.patience = 4;
+    Model model(spiralSpec(), d.train.sampleShape, d.train.numClasses);
+    Trainer branch(model, d, patient);
+    branch.restore(s.loadSnapshot(runId, stepAfter[stopped]));
+    branch.run();
+    QVERIFY(branch.result().epochs > stopped);
+    QVERIFY(branch.result().epochs <= best + 4 || branch.result().bestEpoch > best);
 }
 
 QTEST_GUILESS_MAIN(StoreRecorderTest)
