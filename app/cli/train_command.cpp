@@ -35,6 +35,10 @@ const char* kHelp =
     "                predict, eval and export\n"
     "  --json        one JSON object per line; the last has \"final\": true\n";
 
+const char* kExitHelp =
+    "exit status: 0 trained, 1 bad input, 4 diverged, 5 trained but the run history (--store)\n"
+    "  could not be written (the run is recorded there as interrupted)\n";
+
 nlohmann::json epochJson(const nn::EpochMetrics& m)
 {
     return {{"event", "epoch"},        {"epoch", m.epoch},           {"train_loss", num(m.trainLoss)},
@@ -81,7 +85,7 @@ int train(const std::vector<std::string>& argv)
 {
     const Args args(argv, {"json", "help", "profile"});
     if (args.has("help")) {
-        std::cout << kHelp << kStoreHelp;
+        std::cout << kHelp << kStoreHelp << kExitHelp;
         return 0;
     }
     args.allowOnly({"model", "data", "epochs", "batch", "lr", "optimizer", "momentum", "weight-decay", "schedule",
@@ -187,7 +191,8 @@ int train(const std::vector<std::string>& argv)
         std::cout << "done (" << nn::statusName(result.status) << "): test_accuracy " << result.testAccuracy << ", "
                   << result.samplesPerSecond << " samples/s" << (result.message.empty() ? "" : "\n" + result.message)
                   << '\n';
-    return result.status == nn::TrainStatus::Diverged ? 4 : 0;
+    if (result.status == nn::TrainStatus::Diverged) return 4;
+    return recording && !recording->error().empty() ? 5 : 0;  // trained, but its history record is incomplete
 }
 
 } // namespace cli

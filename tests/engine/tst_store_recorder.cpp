@@ -8,6 +8,8 @@
 #include <chrono>
 #include <map>
 
+#include <sqlite3.h>
+
 #include "engine/core/error.h"
 #include "engine/data/dataset.h"
 #include "engine/nn/model.h"
@@ -55,6 +57,17 @@ std::vector<std::vector<float>> values(const std::vector<Tensor>& ts)
     return out;
 }
 
+// A full disk, simulated: every SQLite connection opened while gMaxPages > 0 may
+// hold at most that many pages (PRAGMA max_page_count), so writes past it fail
+// with SQLITE_FULL, "database or disk is full".
+int gMaxPages = 0;
+int limitPages(sqlite3* db, char**, const sqlite3_api_routines*)
+{
+    if (gMaxPages > 0)
+        sqlite3_exec(db, ("PRAGMA max_page_count = " + std::to_string(gMaxPages)).c_str(), nullptr, nullptr, nullptr);
+    return SQLITE_OK;
+}
+
 } // namespace
 
 class StoreRecorderTest : public QObject {
@@ -67,6 +80,7 @@ private slots:
     void restoredCheckpointContinuesTheRunExactly();
     void restoreRejectsAMismatch();
     void branchStopsWhereItsParentStopped();
+    void fullDiskNeverRecordsCompleted();
 };
 
 void StoreRecorderTest::recordsATrainingRun()
@@ -275,6 +289,58 @@ void StoreRecorderTest::branchStopsWhereItsParentStopped()
     branch.run();
     QVERIFY(branch.result().epochs > stopped);
     QVERIFY(branch.result().epochs <= best + 4 || branch.result().bestEpoch > best);
+}
+
+// A store that cannot be written (here: full, as a full disk) leaves the run
+// "interrupted" with a message naming the file and the cause, never "completed"
+// over the epochs that happened to fit.
+void StoreRecorderTest::fullDiskNeverRecordsCompleted()
+{
+    QTemporaryDir dir;
+    const std::string path = (dir.path() + "/full.sqlite").toStdString();
+    int pages = 0;
+    {
+        RunStore s(path);  // the schema
+        sql::Db db(path, 0x00000002 /* SQLITE_OPEN_READWRITE */);
+        pages = int(db.scalar("PRAGMA page_count"));
+    }
+    gMaxPages = pages + 4;  // room for the run row and an epoch or so, not for 20 epochs of snapshots
+    sqlite3_auto_extension(reinterpret_cast<void (*)()>(limitPages));
+    const data::Split d = spiral();
+    TrainConfig c = config();
+    c.epochs = 20;
+    Model model(spiralSpec(), d.train.sampleShape, d.train.numClasses);
+    Trainer trainer(model, d, c);
+    int64_t id = 0;
+    std::string error;
+    int written = -1;
+    {
+        RunRecorder rec(path, NewRun {}, std::chrono::milliseconds(5));
+        id = rec.runId();
+        trainer.recordStep = [&](const StepMetrics& m) { rec.step(m); };
+        trainer.recordEpoch = [&](const EpochMetrics& m) {
+            rec.epoch(m);
+            rec.snapshot(trainer.checkpoint());
+            rec.flush();  // one epoch per transaction, as a slow run would commit them
+        };
+        trainer.run();
+        QCOMPARE(trainer.result().status, TrainStatus::Completed);
+        rec.finish(statusName(trainer.result().status), "", trainer.result().seconds);
+        error = rec.error();
+        written = rec.epochsWritten();
+    }
+    sqlite3_reset_auto_extension();
+    gMaxPages = 0;
+    QVERIFY2(QString::fromStdString(error).contains("full"), error.c_str());
+    QVERIFY2(QString::fromStdString(error).contains(QString::fromStdString(path)), error.c_str());
+    RunStore s(path, OpenMode::ReadOnly);
+    const RunInfo r = s.run(id);
+    QCOMPARE(QString::fromStdString(r.status), QString("interrupted"));
+    const QString msg = QString::fromStdString(r.message);
+    QVERIFY2(msg.contains(QString::fromStdString(path)) && msg.contains("full") && msg.contains("completed"), qPrintable(msg));
+    QVERIFY(written < 20);
+    QCOMPARE(int(s.epochs(id).size()), written);  // a clean prefix: no epochs after the failure
+    QVERIFY2(written == 0 ? msg.contains("no epochs") : msg.contains("epochs 1-" + QString::number(written)), qPrintable(msg));
 }
 
 QTEST_GUILESS_MAIN(StoreRecorderTest)
