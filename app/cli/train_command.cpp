@@ -164,7 +164,9 @@ int train(const std::vector<std::string>& argv)
                           {"status", nn::statusName(result.status)},
                           {"epochs", result.epochs},
                           {"steps", result.steps},
-                          {"best_epoch", result.bestEpoch},  // whose weights (and figures below) the model ends with
+                          // With --patience the epoch of the lowest validation loss (after an early
+                          // stop, the one whose weights and figures these are); else the last epoch.
+                          {"best_epoch", result.bestEpoch},
                           {"train_loss", num(m.trainLoss)},
                           {"train_accuracy", num(m.trainAccuracy)},
                           {"val_loss", num(m.valLoss)},
