@@ -37,6 +37,10 @@ const char* kHelp =
     "                predict, eval and export\n"
     "  --json        one JSON object per line; the last has \"final\": true\n";
 
+const char* kExitHelp =
+    "exit status: 0 trained, 1 bad input, 4 diverged, 5 trained but the run history (--store)\n"
+    "  could not be written (the run is recorded there as interrupted)\n";
+
 nlohmann::json epochJson(const nn::EpochMetrics& m)
 {
     return {{"event", "epoch"},        {"epoch", m.epoch},           {"train_loss", num(m.trainLoss)},
@@ -83,7 +87,7 @@ int train(const std::vector<std::string>& argv)
 {
     const Args args(argv, {"json", "help", "profile"});
     if (args.has("help")) {
-        std::cout << kHelp << kStoreHelp;
+        std::cout << kHelp << kStoreHelp << kExitHelp;
         return 0;
     }
     args.allowOnly({"model", "data", "epochs", "batch", "lr", "optimizer", "momentum", "weight-decay", "schedule",
@@ -134,6 +138,12 @@ int train(const std::vector<std::string>& argv)
 
     nn::perf::Profiler profiler;
     auto trainer = std::make_unique<nn::Trainer>(model, data, config);
+    for (const auto& notice : trainer->result().notices) {  // said once, before the first epoch
+        if (json)
+            emit({{"event", "notice"}, {"message", notice}});
+        else
+            std::cout << "note: " << notice << '\n';
+    }
     if (args.has("profile")) trainer->setProfiler(&profiler);
     const auto recording = Recording::start(args, spec, dataName, config, source, branch, *trainer, json);
     const nn::Trainer* trained = trainer.get();  // owned by the worker until it goes out of scope
@@ -163,6 +173,9 @@ int train(const std::vector<std::string>& argv)
                           {"status", nn::statusName(result.status)},
                           {"epochs", result.epochs},
                           {"steps", result.steps},
+                          // With --patience the epoch of the lowest validation loss (after an early
+                          // stop, the one whose weights and figures these are); else the last epoch.
+                          {"best_epoch", result.bestEpoch},
                           {"train_loss", num(m.trainLoss)},
                           {"train_accuracy", num(m.trainAccuracy)},
                           {"val_loss", num(m.valLoss)},
@@ -189,7 +202,8 @@ int train(const std::vector<std::string>& argv)
         std::cout << "done (" << nn::statusName(result.status) << "): test_accuracy " << result.testAccuracy << ", "
                   << result.samplesPerSecond << " samples/s" << (result.message.empty() ? "" : "\n" + result.message)
                   << '\n';
-    return result.status == nn::TrainStatus::Diverged ? 4 : 0;
+    if (result.status == nn::TrainStatus::Diverged) return 4;
+    return recording && !recording->error().empty() ? 5 : 0;  // trained, but its history record is incomplete
 }
 
 } // namespace cli

@@ -189,7 +189,9 @@ void Recording::finish(const nn::TrainResult& result, const nn::perf::Profiler* 
     final["store"] = recorder_->path();
     if (!recorder_->error().empty()) {
         final["store_error"] = recorder_->error();
-        std::cerr << "nnstudio-cli train: warning: the run history could not be written: " << recorder_->error() << '\n';
+        final["store_status"] = "interrupted";  // what the history says of this run
+        std::cerr << "nnstudio-cli train: the run history could not be written (" << recorder_->error()
+                  << "); the run is recorded as interrupted with epochs 1-" << recorder_->epochsWritten() << " only\n";
     }
 }
 

@@ -54,6 +54,9 @@ public:
     // After training: the last snapshot (a completed run), timings, the final status.
     // Adds run_id and store (and store_error when writing failed) to `final`.
     void finish(const nn::TrainResult& result, const nn::perf::Profiler* profiler, nlohmann::json& final);
+    // The store's first write error (disk full, ...), or empty. The run is then
+    // recorded as interrupted, never completed.
+    std::string error() const { return recorder_->error(); }
 
 private:
     std::unique_ptr<nn::store::RunRecorder> recorder_;

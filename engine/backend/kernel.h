@@ -44,6 +44,9 @@ int threads();
 // Flush denormals to zero on the calling thread: tiny Adam moments and ReLU
 // gradients otherwise fall into denormal range and slow every kernel severalfold.
 void enableFlushToZero();
+// True when none of the n floats is NaN or ±inf. Vectorised: cheap enough to run
+// over every parameter each training step.
+bool allFinite(const float* p, int64_t n);
 } // namespace cpu
 
 } // namespace nn

@@ -14,7 +14,7 @@ bool retrainModel(Model& model, const data::Split& data, TrainConfig c, const Ho
     c.stepEventEvery = 0;
     const ModelSnapshot start = snapshot(model);
     Trainer trainer(model, data, c);  // initialises the weights: put the current ones back
-    trainer.restore({0, 0, start.params, start.buffers, {}});
+    trainer.restore({0, 0, start.params, start.buffers, {}, {}});
     if (hook) trainer.afterUpdate = hook(trainer);
     const int64_t perEpoch = int64_t((data.train.size() + size_t(c.batch) - 1) / size_t(c.batch));
     const double total = double(perEpoch) * c.epochs;

@@ -230,9 +230,7 @@ int Graph::firstNonFinite() const
 {
     for (int i = 0; i < size(); ++i) {
         const Tensor& v = node(i).value;
-        const float* p = v.data();
-        for (int64_t j = 0; j < v.numel(); ++j)
-            if (!std::isfinite(p[j])) return i;
+        if (v.defined() && !cpu::allFinite(v.data(), v.numel())) return i;
     }
     return -1;
 }

@@ -20,28 +20,47 @@ std::string shapeStr(const std::vector<int64_t>& s) { return Shape(s).str(); }
     throw Error("model '" + spec.name + "': layer '" + layer + "': " + msg);
 }
 
-// Evaluation order by depth-first search; a back edge is a cycle.
+// Evaluation order by depth-first search; a back edge is a cycle. Iterative, with
+// an explicit path: the recursive version overflowed the call stack on a chain of
+// 50,000 layers. Visits inputs in the same order as that version did, so layer
+// order (and with it parameter order) is unchanged.
 std::vector<std::string> topoOrder(const ModelSpec& spec, const std::map<std::string, std::vector<std::string>>& inputs)
 {
     std::vector<std::string> order;
-    std::map<std::string, int> state;  // 0 new, 1 on the stack, 2 done
-    std::vector<std::string> stack;
-    std::function<void(const std::string&)> visit = [&](const std::string& id) {
-        if (id == "input" || state[id] == 2) return;
-        if (state[id] == 1) {
-            std::string cycle;
-            auto it = std::find(stack.begin(), stack.end(), id);
-            for (; it != stack.end(); ++it) cycle += *it + " -> ";
-            fail(spec, id, "field 'inputs' makes a cycle: " + cycle + id);
-        }
-        state[id] = 1;
-        stack.push_back(id);
-        for (const auto& in : inputs.at(id)) visit(in);
-        stack.pop_back();
-        state[id] = 2;
-        order.push_back(id);
+    order.reserve(spec.layers.size());
+    std::map<std::string, int> state;  // 0 new, 1 on the path, 2 done
+    struct Frame {
+        const std::string* id;
+        const std::vector<std::string>* inputs;
+        size_t next;  // the next input to visit
     };
-    for (const auto& l : spec.layers) visit(l.id);
+    std::vector<Frame> path;
+    for (const auto& l : spec.layers) {
+        if (state[l.id] == 2) continue;
+        state[l.id] = 1;
+        path.push_back({&l.id, &inputs.at(l.id), 0});
+        while (!path.empty()) {
+            Frame& f = path.back();
+            if (f.next == f.inputs->size()) {
+                state[*f.id] = 2;
+                order.push_back(*f.id);
+                path.pop_back();
+                continue;
+            }
+            const std::string& in = (*f.inputs)[f.next++];
+            if (in == "input") continue;
+            int& st = state[in];
+            if (st == 2) continue;
+            if (st == 1) {
+                std::string cycle;
+                auto it = std::find_if(path.begin(), path.end(), [&](const Frame& p) { return *p.id == in; });
+                for (; it != path.end(); ++it) cycle += *it->id + " -> ";
+                fail(spec, in, "field 'inputs' makes a cycle: " + cycle + in);
+            }
+            st = 1;
+            path.push_back({&in, &inputs.at(in), 0});  // `f` is not used past this point
+        }
+    }
     return order;
 }
 
@@ -157,7 +176,12 @@ void Model::resolve(const std::vector<int64_t>& sampleShape, int numClasses)
             fail(spec_, id, "softmax needs a flat input, got " + shapeStr(in));
         }
         shapes[id] = out;
-        resolved_.push_back({&l, out});
+        resolved_.push_back({&l, out, {}});
+    }
+    index_.clear();
+    for (size_t i = 0; i < order_.size(); ++i) {
+        index_[order_[i]] = i;
+        resolved_[i].inputs = inputs[order_[i]];
     }
     const auto& last = shapes[order_.back()];
     if (last.size() != 1)
@@ -173,9 +197,9 @@ void Model::resolve(const std::vector<int64_t>& sampleShape, int numClasses)
 
 const Model::Resolved& Model::resolved(const std::string& id) const
 {
-    for (size_t i = 0; i < order_.size(); ++i)
-        if (order_[i] == id) return resolved_[i];
-    throw Error("model '" + spec_.name + "' has no layer '" + id + "'");
+    const auto it = index_.find(id);
+    if (it == index_.end()) throw Error("model '" + spec_.name + "' has no layer '" + id + "'");
+    return resolved_[it->second];
 }
 
 std::vector<int64_t> Model::layerShape(const std::string& id) const { return resolved(id).shape; }
@@ -236,17 +260,19 @@ BuiltGraph Model::build(int batch, bool withLoss) const
         param[p.name] = g.addVariable(p.name, p.value);
         b.params.push_back(param[p.name]);
     }
+    std::map<std::string, std::vector<Tensor>> running;  // batch norm layer -> [mean, var]
+    for (const auto& buf : buffers_) {
+        auto& r = running[buf.layer];
+        r.resize(2);
+        r[buf.name.ends_with(".running_var") ? 1 : 0] = buf.value;
+    }
     std::map<std::string, int> out {{"input", b.input}};
-    std::string previous = "input";
-    for (const auto& id : order_) {
-        const LayerSpec& l = *resolved(id).spec;
+    for (size_t k = 0; k < order_.size(); ++k) {
+        const std::string& id = order_[k];
+        const LayerSpec& l = *resolved_[k].spec;
         std::vector<int> ins;
-        for (const auto& in : l.inputs.empty() ? std::vector<std::string> {} : l.inputs) ins.push_back(out.at(in));
-        if (ins.empty()) {
-            // Default input: the layer written before this one in the file.
-            auto it = std::find_if(spec_.layers.begin(), spec_.layers.end(), [&](const LayerSpec& s) { return s.id == id; });
-            ins.push_back(it == spec_.layers.begin() ? b.input : out.at(std::prev(it)->id));
-        }
+        // resolve() filled in the default input: the layer written before this one.
+        for (const auto& in : resolved_[k].inputs) ins.push_back(out.at(in));
         int x = ins[0];
         auto activation = [&](const std::string& act, const LayerSpec& s) {
             OpAttrs a;
@@ -292,8 +318,7 @@ BuiltGraph Model::build(int batch, bool withLoss) const
             OpAttrs a;
             a.momentum = l.momentum;
             a.epsilon = l.epsilon;
-            for (const auto& b : buffers_)
-                if (b.layer == id) a.running[b.name.ends_with(".running_var") ? 1 : 0] = b.value;
+            if (auto r = running.find(id); r != running.end()) a.running[0] = r->second[0], a.running[1] = r->second[1];
             x = g.apply(OpKind::BatchNorm, {x, param[id + ".gamma"], param[id + ".beta"]}, a, id + ".batchnorm");
         } else if (l.type == "concat") {
             for (size_t k = 1; k < ins.size(); ++k)

@@ -3,6 +3,7 @@
 // parameters, and the graph it builds for a batch size. Parameters are tensors
 // shared by every graph the model builds (training, evaluation, the stepper).
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -58,7 +59,8 @@ public:
 private:
     struct Resolved {
         const LayerSpec* spec;
-        std::vector<int64_t> shape;  // output shape per sample
+        std::vector<int64_t> shape;        // output shape per sample
+        std::vector<std::string> inputs;   // layer ids ("input" = the model input), defaults filled in
     };
     void resolve(const std::vector<int64_t>& sampleShape, int numClasses);
     const Resolved& resolved(const std::string& id) const;
@@ -68,6 +70,7 @@ private:
     int outputs_ = 0;
     std::vector<std::string> order_;
     std::vector<Resolved> resolved_;  // parallel to order_
+    std::map<std::string, size_t> index_;  // layer id -> position in order_ (lookups stay O(log n) for deep models)
     std::vector<Parameter> params_;
     std::vector<Parameter> buffers_;
 };

@@ -214,8 +214,41 @@ ModelSpec ModelSpec::fromJson(const json& j, const std::string& source)
     return s;
 }
 
+namespace {
+
+// The deepest [ or { nesting outside strings, and the byte where `limit` was passed
+// (npos when it was not).
+size_t tooDeepAt(const std::string& text, int limit)
+{
+    int depth = 0;
+    bool inString = false;
+    for (size_t i = 0; i < text.size(); ++i) {
+        const char c = text[i];
+        if (inString) {
+            if (c == '\\') ++i;
+            else if (c == '"') inString = false;
+        } else if (c == '"') {
+            inString = true;
+        } else if (c == '[' || c == '{') {
+            if (++depth > limit) return i;
+        } else if (c == ']' || c == '}') {
+            --depth;
+        }
+    }
+    return std::string::npos;
+}
+
+} // namespace
+
 ModelSpec ModelSpec::fromString(const std::string& text, const std::string& source)
 {
+    // nlohmann's parser keeps its own stack, but dumping a value (our error messages
+    // quote them) recurses once per level: a file nested a million levels deep would
+    // overflow the call stack. A real spec nests 4 levels.
+    constexpr int kMaxDepth = 64;
+    if (const size_t at = tooDeepAt(text, kMaxDepth); at != std::string::npos)
+        throw Error(source + ": the JSON nests more than " + std::to_string(kMaxDepth) + " levels of [ ] or { } (at byte "
+                    + std::to_string(at) + "); a model spec needs 4 (spec, layers, layer, inputs)");
     json j;
     try {
         j = json::parse(text);

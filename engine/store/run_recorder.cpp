@@ -1,5 +1,7 @@
 #include "engine/store/run_recorder.h"
 
+#include <algorithm>
+
 #include "engine/core/error.h"
 
 namespace nn::store {
@@ -83,12 +85,31 @@ void RunRecorder::finish(const std::string& status, const std::string& message, 
     }
     wake_.notify_all();
     if (thread_.joinable()) thread_.join();
+    std::string finalStatus = status, finalMessage = message;
+    {
+        std::lock_guard lock(mutex_);
+        if (!error_.empty()) {
+            // A full disk once recorded "completed" over 2 of 50 epochs.
+            finalStatus = "interrupted";
+            finalMessage = "recording stopped: " + error_ + "; the history keeps "
+                           + (epochsWritten_ ? "epochs 1-" + std::to_string(epochsWritten_) : std::string("no epochs"))
+                           + " (the training itself ended " + status + (message.empty() ? "" : ": " + message) + ")";
+        }
+    }
     try {
-        store_->finishRun(runId_, status, message, seconds);
+        store_->finishRun(runId_, finalStatus, finalMessage, seconds);
     } catch (const Error& e) {
+        // Left "running" with this process as its writer: the next open of the file
+        // marks it interrupted.
         std::lock_guard lock(mutex_);
         if (error_.empty()) error_ = e.what();
     }
+}
+
+int RunRecorder::epochsWritten() const
+{
+    std::lock_guard lock(mutex_);
+    return epochsWritten_;
 }
 
 std::string RunRecorder::error() const
@@ -121,17 +142,25 @@ void RunRecorder::loop()
         snapshots.swap(snapshots_);
         timings.swap(timings_);
         const bool stopping = stop_;
+        const bool failed = !error_.empty();  // after a failure, write nothing more: no gaps
         lock.unlock();
         std::string err;
-        try {
-            store_->addMetrics(runId_, steps, epochs);
-            for (const auto& c : snapshots) store_->addSnapshot(runId_, c);
-            if (!timings.empty()) store_->addTimings(runId_, timings);
-        } catch (const std::exception& e) {
-            err = e.what();
+        int lastEpoch = 0;
+        int64_t written = 0;
+        if (!failed) {
+            try {
+                store_->addMetrics(runId_, steps, epochs);
+                written = int64_t(steps.size() + epochs.size());
+                for (const auto& m : epochs) lastEpoch = std::max(lastEpoch, m.epoch);
+                for (const auto& c : snapshots) store_->addSnapshot(runId_, c);
+                if (!timings.empty()) store_->addTimings(runId_, timings);
+            } catch (const std::exception& e) {
+                err = e.what();
+            }
         }
         lock.lock();
-        rows_ += int64_t(steps.size() + epochs.size());
+        rows_ += written;
+        epochsWritten_ = std::max(epochsWritten_, lastEpoch);
         if (!err.empty() && error_.empty()) error_ = err;
         completed_ = ticket;
         done_.notify_all();

@@ -40,12 +40,18 @@ public:
     void timings(std::vector<Timing> t);
     // Commits everything queued so far and waits for it.
     void flush();
-    // Flushes, records the final status and stops the writer.
+    // Flushes, records the final status and stops the writer. After a write error
+    // the run is recorded as "interrupted", never as `status`, with a message naming
+    // the file, SQLite's cause and the last epoch kept (and the status the training
+    // itself ended with): the history holds only part of the run.
     void finish(const std::string& status, const std::string& message, double seconds);
     // The first write error (disk full, file locked too long), or empty. Training
-    // goes on when the store fails; the caller reports it.
+    // goes on when the store fails; the caller reports it. From the first error on,
+    // nothing more is written but the final status, so what the file keeps is a
+    // clean prefix of the run (no epochs missing in the middle).
     std::string error() const;
     int64_t rowsWritten() const;
+    int epochsWritten() const;  // the last epoch committed (0: none)
 
 private:
     void loop();
@@ -66,6 +72,7 @@ private:
     bool finished_ = false;
     std::string error_;
     int64_t rows_ = 0;
+    int epochsWritten_ = 0;
     std::thread thread_;
 };
 

@@ -667,23 +667,43 @@ std::string defaultStorePath()
 
 std::vector<unsigned char> encodeCheckpoint(const TrainerCheckpoint& c)
 {
+    // Version 2 adds early stopping's state after the tensors; a checkpoint without
+    // it is still written as version 1.
+    const EarlyStopState& es = c.earlyStop;
+    const std::vector<Tensor>* groups[] = {&c.params, &c.buffers, &c.optimizer, &es.params, &es.buffers};
+    const int groupCount = es.tracking ? 5 : 3;
     std::vector<unsigned char> out;
     size_t floats = 0;
-    for (const auto* group : {&c.params, &c.buffers, &c.optimizer})
-        for (const auto& t : *group) floats += size_t(t.numel());
-    out.reserve(64 + floats * 4);
+    for (int g = 0; g < groupCount; ++g)
+        for (const auto& t : *groups[g]) floats += size_t(t.numel());
+    out.reserve(160 + floats * 4);
     out.insert(out.end(), {'N', 'N', 'C', 'K'});
-    put<uint32_t>(out, 1);
+    put<uint32_t>(out, es.tracking ? 2 : 1);
     put<int32_t>(out, c.epochs);
     put<int64_t>(out, c.steps);
-    for (const auto* group : {&c.params, &c.buffers, &c.optimizer}) put<uint32_t>(out, uint32_t(group->size()));
-    for (const auto* group : {&c.params, &c.buffers, &c.optimizer})
-        for (const auto& t : *group) {
-            put<uint32_t>(out, uint32_t(t.shape().rank()));
-            for (int d = 0; d < t.shape().rank(); ++d) put<int64_t>(out, t.shape()[d]);
-            const auto* p = reinterpret_cast<const unsigned char*>(t.data());
-            if (t.numel()) out.insert(out.end(), p, p + size_t(t.numel()) * sizeof(float));
-        }
+    auto tensors = [&](int from, int to) {
+        for (int g = from; g < to; ++g) put<uint32_t>(out, uint32_t(groups[g]->size()));
+        for (int g = from; g < to; ++g)
+            for (const auto& t : *groups[g]) {
+                put<uint32_t>(out, uint32_t(t.shape().rank()));
+                for (int d = 0; d < t.shape().rank(); ++d) put<int64_t>(out, t.shape()[d]);
+                const auto* p = reinterpret_cast<const unsigned char*>(t.data());
+                if (t.numel()) out.insert(out.end(), p, p + size_t(t.numel()) * sizeof(float));
+            }
+    };
+    tensors(0, 3);
+    if (es.tracking) {
+        const EpochMetrics& m = es.bestMetrics;
+        put<double>(out, es.bestValLoss);
+        put<int32_t>(out, es.bestEpoch);
+        put<int32_t>(out, es.sinceBest);
+        put<int32_t>(out, m.epoch);
+        for (double v : {m.trainLoss, m.trainAccuracy, m.valLoss, m.valAccuracy}) put<double>(out, v);
+        put<float>(out, m.lr);
+        put<int64_t>(out, m.steps);
+        put<double>(out, m.seconds);
+        tensors(3, 5);
+    }
     return out;
 }
 
@@ -700,32 +720,49 @@ TrainerCheckpoint decodeCheckpoint(const std::vector<unsigned char>& bytes, cons
     pos = 4;
     uint32_t version = 0;
     get(version);
-    if (version != 1) throw bad("unknown snapshot version " + std::to_string(version));
+    if (version != 1 && version != 2) throw bad("unknown snapshot version " + std::to_string(version));
     TrainerCheckpoint c;
     get(c.epochs);
     get(c.steps);
-    uint32_t counts[3] = {};
-    for (auto& n : counts) get(n);
-    std::vector<Tensor>* groups[3] = {&c.params, &c.buffers, &c.optimizer};
-    for (int g = 0; g < 3; ++g) {
-        if (counts[g] > 1000000) throw bad("implausible tensor count");
-        for (uint32_t i = 0; i < counts[g]; ++i) {
-            uint32_t rank = 0;
-            get(rank);
-            if (rank > uint32_t(Shape::kMaxRank)) throw bad("a tensor of rank " + std::to_string(rank));
-            std::vector<int64_t> dims(rank);
-            int64_t numel = 1;
-            for (auto& d : dims) {
-                get(d);
-                if (d < 0 || d > (int64_t(1) << 40)) throw bad("a negative or huge dimension");
-                numel *= d;
+    EarlyStopState& es = c.earlyStop;
+    std::vector<Tensor>* groups[] = {&c.params, &c.buffers, &c.optimizer, &es.params, &es.buffers};
+    auto tensors = [&](int from, int to) {
+        uint32_t counts[5] = {};
+        for (int g = from; g < to; ++g) get(counts[g]);
+        for (int g = from; g < to; ++g) {
+            if (counts[g] > 1000000) throw bad("implausible tensor count");
+            for (uint32_t i = 0; i < counts[g]; ++i) {
+                uint32_t rank = 0;
+                get(rank);
+                if (rank > uint32_t(Shape::kMaxRank)) throw bad("a tensor of rank " + std::to_string(rank));
+                std::vector<int64_t> dims(rank);
+                int64_t numel = 1;
+                for (auto& d : dims) {
+                    get(d);
+                    if (d < 0 || d > (int64_t(1) << 40)) throw bad("a negative or huge dimension");
+                    numel *= d;
+                }
+                if (uint64_t(numel) * 4 > bytes.size() - pos) throw bad("a tensor runs past the end");
+                Tensor t{Shape(dims)};
+                if (numel) std::memcpy(t.data(), bytes.data() + pos, size_t(numel) * 4);
+                pos += size_t(numel) * 4;
+                groups[g]->push_back(std::move(t));
             }
-            if (uint64_t(numel) * 4 > bytes.size() - pos) throw bad("a tensor runs past the end");
-            Tensor t{Shape(dims)};
-            if (numel) std::memcpy(t.data(), bytes.data() + pos, size_t(numel) * 4);
-            pos += size_t(numel) * 4;
-            groups[g]->push_back(std::move(t));
         }
+    };
+    tensors(0, 3);
+    if (version == 2) {
+        es.tracking = true;
+        EpochMetrics& m = es.bestMetrics;
+        get(es.bestValLoss);
+        get(es.bestEpoch);
+        get(es.sinceBest);
+        get(m.epoch);
+        for (double* v : {&m.trainLoss, &m.trainAccuracy, &m.valLoss, &m.valAccuracy}) get(*v);
+        get(m.lr);
+        get(m.steps);
+        get(m.seconds);
+        tensors(3, 5);
     }
     if (pos != bytes.size()) throw bad(std::to_string(bytes.size() - pos) + " stray bytes at the end");
     return c;

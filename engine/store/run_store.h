@@ -180,6 +180,9 @@ std::string defaultStorePath();
 
 // The snapshot blob format (also used by tests): magic "NNCK", version, counts,
 // then each tensor's rank, dims and float32 data, little-endian as in memory.
+// Version 2 (written when the checkpoint holds early stopping's state) goes on with
+// the best validation loss, best epoch, epochs since, the best epoch's metrics and
+// its parameters and buffers (counts, then tensors as above).
 std::vector<unsigned char> encodeCheckpoint(const TrainerCheckpoint& c);
 // Throws nn::Error naming `what` when the bytes are truncated or not a snapshot.
 TrainerCheckpoint decodeCheckpoint(const std::vector<unsigned char>& bytes, const std::string& what);

@@ -23,6 +23,23 @@ std::string shortNumber(double v)
 }
 
 double since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+
+bool finite(const Tensor& t) { return cpu::allFinite(t.data(), t.numel()); }
+
+// The first batch norm layer that sees one value per channel of each sample ([N, C]
+// features, or 1×1 images): a batch of one sample gives it one value per channel,
+// which it normalises to 0, so it outputs β and passes no gradient back. Empty if none.
+std::string singleValueBatchNorm(const Model& m)
+{
+    for (const auto& l : m.spec().layers) {
+        if (l.type != "batchnorm") continue;
+        const std::vector<int64_t> shape = m.layerShape(l.id);
+        int64_t perChannel = 1;
+        for (size_t d = 1; d < shape.size(); ++d) perChannel *= shape[d];
+        if (perChannel == 1) return l.id;
+    }
+    return {};
+}
 } // namespace
 
 const char* statusName(TrainStatus s)
@@ -51,6 +68,30 @@ Trainer::Trainer(Model& model, const data::Split& data, const TrainConfig& confi
     for (auto& p : model_.parameters()) params_.push_back(p.value);
     order_.resize(data_.train.size());
     for (size_t i = 0; i < order_.size(); ++i) order_[i] = i;
+    epochSamples_ = order_.size();
+
+    // Batch norm in training mode needs two values per channel (PyTorch: "Expected
+    // more than 1 value per channel when training"). A batch size of 1 is refused;
+    // a last batch of 1 is left out of each epoch (a different sample each time, as
+    // the order is reshuffled), which costs one sample an epoch instead of a refusal.
+    const std::string bn = singleValueBatchNorm(model_);
+    const size_t n = order_.size(), batch = size_t(config_.batch);
+    if (!bn.empty() && (batch == 1 || n == 1))
+        throw Error("batch norm layer '" + bn + "' needs at least 2 samples in each training batch, but "
+                    + (batch == 1 ? std::string("the batch size is 1")
+                                  : std::string("the training set has only 1 sample"))
+                    + ": with one it would output its beta and pass no gradient back; "
+                    + (batch == 1 ? "use a batch size of 2 or more (e.g. --batch 32)"
+                                  : "use more training data")
+                    + ", or remove the batch norm layer");
+    if (!bn.empty() && n % batch == 1) {
+        epochSamples_ = n - 1;
+        result_.notices.push_back("the training set has " + std::to_string(n) + " samples, so with batch size "
+                                  + std::to_string(batch) + " each epoch's last batch would hold 1 sample, which "
+                                  + "batch norm layer '" + bn + "' cannot train on; that batch is left out, so each "
+                                  + "epoch trains on " + std::to_string(n - 1)
+                                  + " samples (a different one is left out each epoch)");
+    }
 }
 
 Trainer::~Trainer() = default;
@@ -114,7 +155,7 @@ bool Trainer::step()
         correct_ = seen_ = 0;
         lr_ = learningRate(config_.schedule, config_.lr, epoch_, config_.epochs);
     }
-    const int n = int(std::min<size_t>(size_t(config_.batch), order_.size() - position_));
+    const int n = int(std::min<size_t>(size_t(config_.batch), epochSamples_ - position_));
     const size_t built = slots_.size();
     Slot& s = slot(n, true);
     Graph& g = s.built.graph;
@@ -127,16 +168,10 @@ bool Trainer::step()
     if (profiler_) profiler_->recordPhase("data", since(t0), 0, 8.0 * double(g.node(s.built.input).value.numel()));
     g.forward();
     const float loss = g.node(s.loss).value.item();
-    if (!std::isfinite(loss)) {
-        const int bad = g.firstNonFinite();
-        const Node& b = g.node(bad);
-        std::string where = b.op == OpKind::Variable
-                                ? "parameter '" + b.name + "' became NaN or inf in the previous update"
-                                : "node " + g.describe(bad) + " was the first to produce NaN or inf";
-        finish(TrainStatus::Diverged, "training diverged at epoch " + std::to_string(epoch_ + 1) + ", step "
-                                          + std::to_string(result_.steps + 1) + ": " + where
-                                          + "; lower the learning rate (now " + shortNumber(lr_)
-                                          + ") or check the data for extreme values");
+    // The model's outputs too, not only the loss: a loss can stay finite over NaN
+    // scores (a max(0, ·) or a masked term), and the run would go on diverged.
+    if (!std::isfinite(loss) || !finite(g.node(s.built.output).value)) {
+        diverge(nonFiniteNode(g));
         return false;
     }
     g.backward(s.loss);
@@ -151,6 +186,7 @@ bool Trainer::step()
                                count * 4 * (adam ? 7 : sgd ? 3 : 5));
     }
     if (afterUpdate) afterUpdate();
+    if (!parametersFinite()) return false;
     const auto t2 = profiler_ ? Clock::now() : Clock::time_point {};
     ++result_.steps;
     lastLoss_ = loss;
@@ -165,8 +201,49 @@ bool Trainer::step()
     if (recordStep) recordStep({result_.steps, epoch_, double(loss), lr_});
     if (onStep && config_.stepEventEvery > 0 && result_.steps % config_.stepEventEvery == 0)
         onStep({result_.steps, epoch_, double(loss), lr_});
-    if (position_ >= order_.size()) endEpoch();
+    if (position_ >= epochSamples_) endEpoch();
     return !finished();
+}
+
+std::string Trainer::nonFiniteNode(const Graph& g) const
+{
+    const int bad = g.firstNonFinite();
+    if (bad < 0) return "a value was NaN or inf";
+    const Node& b = g.node(bad);
+    if (b.op == OpKind::Variable) return "parameter '" + b.name + "' became NaN or inf in the previous update";
+    if (b.op == OpKind::Input) return "the batch's '" + b.name + "' values hold NaN or inf";
+    return "node " + g.describe(bad) + " was the first to produce NaN or inf";
+}
+
+void Trainer::diverge(const std::string& where)
+{
+    diverge("at epoch " + std::to_string(epoch_ + 1) + ", step " + std::to_string(result_.steps + 1), where);
+}
+
+void Trainer::diverge(const std::string& when, const std::string& where)
+{
+    finish(TrainStatus::Diverged, "training diverged " + when + ": " + where + "; lower the learning rate (now "
+                                      + shortNumber(lr_) + ") or check the data for extreme values");
+}
+
+bool Trainer::parametersFinite()
+{
+    // One vectorised pass over the weights per step, cheaper than the update itself.
+    // Caught here, a bad update is named at once, with what its gradient held.
+    const auto& params = model_.parameters();
+    for (size_t i = 0; i < params_.size(); ++i) {
+        if (finite(params_[i])) continue;
+        const bool gradBad = lastSlot_ && !finite(*lastSlot_->grads[i]);
+        diverge("parameter '" + params[i].name + "' became NaN or inf in this step's update ("
+                + (gradBad ? "its gradient held NaN or inf" : "its gradient was finite: the step was too large") + ")");
+        return false;
+    }
+    for (const auto& b : model_.buffers())
+        if (!finite(b.value)) {
+            diverge("buffer '" + b.name + "' became NaN or inf in this step's forward pass");
+            return false;
+        }
+    return true;
 }
 
 void Trainer::setProfiler(perf::Profiler* profiler)
@@ -201,27 +278,61 @@ void Trainer::endEpoch()
     m.seconds = trainSeconds_;
     result_.epochs = epoch_;
     result_.last = m;
-    if (onEpoch) onEpoch(m);
-    if (recordEpoch) recordEpoch(m);
+    if (data_.validation.size() && !std::isfinite(m.valLoss)) {
+        // A NaN validation loss never compares lower: early stopping would quietly
+        // keep an old epoch, and a NaN running statistic would go unnoticed.
+        diverge("after epoch " + std::to_string(epoch_), "the validation loss is NaN or inf (" + evalNonFinite_ + ")");
+        return;
+    }
 
-    if (config_.patience > 0 && data_.validation.size()) {
-        if (epoch_ == 1 || m.valLoss < bestValLoss_) {
-            bestValLoss_ = m.valLoss;
-            result_.bestEpoch = epoch_;
-            sinceBest_ = 0;
-            bestParams_.clear();
-            for (const auto& p : params_) bestParams_.push_back(p.clone());
-        } else if (++sinceBest_ >= config_.patience) {
-            for (size_t i = 0; i < params_.size(); ++i) params_[i].copyFrom(bestParams_[i]);
-            finish(TrainStatus::EarlyStopped, "validation loss did not improve for " + std::to_string(config_.patience)
-                                                  + " epochs; restored the weights of epoch "
-                                                  + std::to_string(result_.bestEpoch));
-            return;
-        }
+    // Early stopping's state is updated before the observers run, so a checkpoint
+    // taken in recordEpoch holds this epoch's verdict (a branch from it stops where
+    // this run does).
+    bool stop = false;
+    if (tracksBest()) {
+        if (!best_.tracking || m.valLoss < best_.bestValLoss)
+            rememberBest(m);
+        else
+            ++best_.sinceBest;
+        stop = best_.sinceBest >= config_.patience;
+        result_.bestEpoch = best_.bestEpoch;
     } else {
         result_.bestEpoch = epoch_;
     }
-    if (epoch_ >= config_.epochs) finish(TrainStatus::Completed);
+    if (onEpoch) onEpoch(m);
+    if (recordEpoch) recordEpoch(m);
+    if (stop)
+        stopEarly();
+    else if (epoch_ >= config_.epochs)
+        finish(TrainStatus::Completed);
+}
+
+void Trainer::rememberBest(const EpochMetrics& m)
+{
+    best_.tracking = true;
+    best_.bestValLoss = m.valLoss;
+    best_.bestEpoch = m.epoch;
+    best_.sinceBest = 0;
+    best_.bestMetrics = m;
+    // Fresh tensors, never the old ones overwritten: checkpoints may share them.
+    best_.params = parameterSnapshot();
+    best_.buffers.clear();
+    for (const auto& b : model_.buffers()) best_.buffers.push_back(b.value.clone());
+}
+
+void Trainer::stopEarly()
+{
+    // The whole model state of the best epoch: parameters and buffers (batch norm's
+    // running statistics), so evaluation and a saved model both see that epoch.
+    for (size_t i = 0; i < params_.size(); ++i) params_[i].copyFrom(best_.params[i]);
+    auto& buffers = model_.buffers();
+    for (size_t i = 0; i < buffers.size(); ++i) buffers[i].value.copyFrom(best_.buffers[i]);
+    result_.last = best_.bestMetrics;
+    result_.bestEpoch = best_.bestEpoch;
+    finish(TrainStatus::EarlyStopped, "validation loss did not improve for " + std::to_string(config_.patience)
+                                          + " epochs; restored the weights of epoch "
+                                          + std::to_string(best_.bestEpoch)
+                                          + (buffers.empty() ? "" : " (batch norm statistics too)"));
 }
 
 Evaluation Trainer::evaluate(const data::Dataset& d)
@@ -231,12 +342,17 @@ Evaluation Trainer::evaluate(const data::Dataset& d)
     for (size_t i = 0; i < idx.size(); ++i) idx[i] = i;
     double lossSum = 0;
     int64_t hits = 0;
+    evalNonFinite_.clear();
     for (size_t pos = 0; pos < idx.size();) {
         const int n = int(std::min<size_t>(size_t(std::max(1, config_.evalBatch)), idx.size() - pos));
         Slot& s = slot(n, false);
         fill(s, d, idx.data() + pos, n);
         s.built.graph.forward();
-        lossSum += double(s.built.graph.node(s.built.loss).value.item()) * n;
+        const float loss = s.built.graph.node(s.built.loss).value.item();
+        if (!std::isfinite(loss) && evalNonFinite_.empty())
+            evalNonFinite_ = "samples " + std::to_string(pos) + "-" + std::to_string(pos + size_t(n) - 1) + ": "
+                             + nonFiniteNode(s.built.graph);
+        lossSum += double(loss) * n;
         hits += correct(s, d, idx.data() + pos, n);
         pos += size_t(n);
     }
@@ -269,6 +385,7 @@ TrainerCheckpoint Trainer::checkpoint() const
     c.params = parameterSnapshot();
     for (const auto& b : model_.buffers()) c.buffers.push_back(b.value.clone());
     for (const auto& t : optimizer_->state()) c.optimizer.push_back(t.clone());
+    c.earlyStop = best_;  // shares tensors that are never changed in place
     return c;
 }
 
@@ -289,6 +406,13 @@ void Trainer::restore(const TrainerCheckpoint& c)
     std::vector<Tensor> buffers;
     for (auto& b : model_.buffers()) buffers.push_back(b.value);
     fits(buffers, c.buffers, "buffers");
+    if (c.earlyStop.tracking) {
+        fits(params_, c.earlyStop.params, "best-epoch parameters");
+        fits(buffers, c.earlyStop.buffers, "best-epoch buffers");
+        if (c.earlyStop.bestEpoch < 1 || c.earlyStop.bestEpoch > c.epochs || c.earlyStop.sinceBest < 0)
+            throw Error("the snapshot's early-stopping state names epoch " + std::to_string(c.earlyStop.bestEpoch)
+                        + " as best, which is not one of its " + std::to_string(c.epochs) + " epochs");
+    }
     if (c.epochs < 0 || c.steps < 0) throw Error("a checkpoint's epoch and step counts cannot be negative");
     if (c.epochs >= config_.epochs)
         throw Error("the snapshot was taken after epoch " + std::to_string(c.epochs) + ", so the run must train for more than "
@@ -305,8 +429,16 @@ void Trainer::restore(const TrainerCheckpoint& c)
     result_.epochs = c.epochs;
     result_.steps = c.steps;
     result_.bestEpoch = c.epochs;
-    bestValLoss_ = std::numeric_limits<double>::infinity();
-    bestParams_ = parameterSnapshot();
+    best_ = {};
+    if (c.earlyStop.tracking && tracksBest()) {
+        // Deep copies: the checkpoint's tensors may be shared with its owner.
+        best_ = c.earlyStop;
+        for (auto& t : best_.params) t = t.clone();
+        for (auto& t : best_.buffers) t = t.clone();
+        result_.bestEpoch = best_.bestEpoch;
+        // The parent stopped at this very epoch (a larger patience goes on).
+        if (best_.sinceBest >= config_.patience) stopEarly();
+    }
 }
 
 void Trainer::cancel()

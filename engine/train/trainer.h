@@ -53,12 +53,28 @@ struct Evaluation {
     int64_t samples = 0;
 };
 
+// Early stopping's memory: the best validation loss so far, the epoch that had it,
+// the epochs since, and that epoch's whole model state (parameters and buffers such
+// as batch norm's running statistics) and metrics. Tensors are never changed in
+// place once stored here (a better epoch replaces them), so copies of this struct
+// may share them across threads.
+struct EarlyStopState {
+    bool tracking = false;  // false before the first validated epoch, or with patience off
+    double bestValLoss = 0;
+    int bestEpoch = 0;      // 1-based
+    int sinceBest = 0;      // epochs since bestEpoch
+    EpochMetrics bestMetrics;
+    std::vector<Tensor> params, buffers;
+};
+
 // Everything a run needs to go on from the end of an epoch (rewind and branch):
-// deep copies of the parameters, the model's buffers and the optimizer state.
+// deep copies of the parameters, the model's buffers and the optimizer state, and
+// early stopping's state, so a branch stops where its parent would have.
 struct TrainerCheckpoint {
     int epochs = 0;     // completed epochs
     int64_t steps = 0;  // completed steps
     std::vector<Tensor> params, buffers, optimizer;
+    EarlyStopState earlyStop;
 };
 
 // A training objective on top of the model's own loss (distillation's soft
@@ -78,8 +94,14 @@ struct TrainResult {
     std::string message;  // why it stopped, for Diverged/EarlyStopped
     int epochs = 0;       // completed epochs
     int64_t steps = 0;
+    // The metrics of the epoch whose weights the model ends with: the last epoch's,
+    // or after early stopping the restored best epoch's (then last.epoch == bestEpoch
+    // while `epochs` counts every epoch trained).
     EpochMetrics last;
     int bestEpoch = 0;
+    // Things the run did differently from what was asked, said once (e.g. a final
+    // batch of one sample left out for batch norm). Set when the trainer is made.
+    std::vector<std::string> notices;
     double testLoss = 0, testAccuracy = 0;  // NaN without a test set
     double seconds = 0;
     double samplesPerSecond = 0;
@@ -88,7 +110,11 @@ struct TrainResult {
 class Trainer {
 public:
     // Initialises the model's weights from config.seed. Throws nn::Error for a bad
-    // config (batch, epochs, lr, optimizer or schedule names).
+    // config (batch, epochs, lr, optimizer or schedule names), and for a batch of 1
+    // when a batch norm layer would see one value per channel (PyTorch refuses it
+    // too: the layer would output β and pass no gradient). When only the last batch
+    // of each epoch would hold one sample, that batch is left out instead (like
+    // PyTorch's drop_last, but only that case), and result().notices says so.
     Trainer(Model& model, const data::Split& data, const TrainConfig& config);
     ~Trainer();
 
@@ -112,9 +138,13 @@ public:
     // Rewind and branch. checkpoint() deep-copies the state at an epoch boundary (or
     // before the first step). restore() puts one into a fresh trainer, before its
     // first step, and replays the data shuffles of the completed epochs, so with the
-    // same config the run goes on as the original did (dropout masks aside). An empty
-    // `optimizer` starts the optimizer afresh (e.g. the branch changed optimizer).
-    // Throws nn::Error when the checkpoint does not fit this model.
+    // same config the run goes on as the original did (dropout masks aside),
+    // early stopping included: the best epoch, its loss, the epochs since and its
+    // weights come back, so the branch stops where the parent did (at once, when the
+    // checkpoint is the parent's stopping epoch). An empty `optimizer` starts the
+    // optimizer afresh (e.g. the branch changed optimizer); a checkpoint without
+    // early-stopping state starts tracking anew. Throws nn::Error when the
+    // checkpoint does not fit this model.
     TrainerCheckpoint checkpoint() const;
     void restore(const TrainerCheckpoint& c);
 
@@ -149,6 +179,15 @@ private:
     void fill(Slot& s, const data::Dataset& d, const size_t* indices, int n);
     int64_t correct(const Slot& s, const data::Dataset& d, const size_t* indices, int n) const;
     void endEpoch();
+    bool tracksBest() const { return config_.patience > 0 && data_.validation.size() > 0; }
+    void rememberBest(const EpochMetrics& m);
+    void stopEarly();
+    // Ends the run as Diverged, naming where (the node or parameter) and when (the
+    // step being trained, unless given).
+    void diverge(const std::string& where);
+    void diverge(const std::string& when, const std::string& where);
+    std::string nonFiniteNode(const Graph& g) const;  // the first node holding NaN/inf, in words
+    bool parametersFinite();  // after an update: parameters and buffers, else diverge()
     void finish(TrainStatus status, std::string message = {});
 
     Model& model_;
@@ -160,14 +199,14 @@ private:
     std::map<std::pair<int, bool>, std::unique_ptr<Slot>> slots_;
     Rng rng_;
     std::vector<size_t> order_;
+    size_t epochSamples_ = 0;  // samples trained per epoch: order_.size(), less a dropped final batch of 1
     size_t position_ = 0;
     int epoch_ = 0;
     float lr_ = 0;
     double lossSum_ = 0;
     int64_t correct_ = 0, seen_ = 0;
-    double bestValLoss_ = 0;
-    int sinceBest_ = 0;
-    std::vector<Tensor> bestParams_;
+    EarlyStopState best_;
+    std::string evalNonFinite_;  // where the last evaluate() first met a NaN/inf loss, or empty
     double trainSeconds_ = 0;
     int64_t samplesTrained_ = 0;
     double lastLoss_ = 0;

@@ -82,6 +82,7 @@ private slots:
     void initTestCase();
     void listShowCompareExport();
     void branchRewindsAndLinks();
+    void branchKeepsEarlyStopping();
     void architectureDiff();
     void badInputIsOneLineAndExit1();
     void killedRunIsInterruptedAndKeepsItsMetrics();
@@ -158,6 +159,41 @@ void CliRuns::listShowCompareExport()
     const Result stepsCsv = run({"runs", "export-csv", "1", "--steps", "--store", store});
     QCOMPARE(stepsCsv.exitCode, 0);
     QCOMPARE(stepsCsv.out.count('\n'), 1 + a.final()["steps"].toInt());  // every step was logged
+}
+
+// A branch with nothing changed reproduces an early-stopped parent: it stops at the
+// parent's epoch with the parent's restored figures (it used to run on past it).
+void CliRuns::branchKeepsEarlyStopping()
+{
+    QTemporaryDir dir;
+    const QString store = dir.path() + "/runs.sqlite";
+    QStringList args = train(store, "patient", "0.03", 300);
+    args.replace(args.indexOf("--snapshot-every") + 1, "1");
+    args << "--patience" << "2";
+    const Result parent = run(args, 30000);
+    QCOMPARE(parent.exitCode, 0);
+    QCOMPARE(parent.final()["status"].toString(), QString("early_stopped"));
+    const int stopped = parent.final()["epochs"].toInt(), best = parent.final()["best_epoch"].toInt();
+    QCOMPARE(stopped, best + 2);
+    // The final line's figures are the restored best epoch's, not the last epoch's.
+    const QJsonObject bestLine = withEvent(parent.lines, "epoch").value(best - 1);
+    QCOMPARE(bestLine["epoch"].toInt(), best);
+    QCOMPARE(parent.final()["val_loss"].toDouble(), bestLine["val_loss"].toDouble());
+    QCOMPARE(parent.final()["train_loss"].toDouble(), bestLine["train_loss"].toDouble());
+
+    const Result show = run({"runs", "show", "patient", "--store", store, "--json"});
+    QString stepBefore;  // the snapshot after epoch stopped - 1
+    for (const auto& sn : show.final()["run"].toObject()["snapshots"].toArray())
+        if (sn.toObject()["epoch"].toInt() == stopped - 1) stepBefore = QString::number(sn.toObject()["step"].toInt());
+    QVERIFY(!stepBefore.isEmpty());
+    const Result same = run({"train", "--store", store, "--branch-from", "patient:" + stepBefore, "--json"}, 30000);
+    QCOMPARE(same.exitCode, 0);
+    QCOMPARE(same.final()["status"].toString(), QString("early_stopped"));
+    QCOMPARE(withEvent(same.lines, "epoch").size(), 1);  // just the parent's last epoch
+    for (const char* key : {"epochs", "best_epoch"}) QCOMPARE(same.final()[key].toInt(), parent.final()[key].toInt());
+    for (const char* key : {"train_loss", "val_loss", "val_accuracy", "test_accuracy"})
+        QCOMPARE(same.final()[key].toDouble(), parent.final()[key].toDouble());
+    QCOMPARE(same.final()["message"].toString(), parent.final()["message"].toString());
 }
 
 void CliRuns::branchRewindsAndLinks()

@@ -2,6 +2,9 @@
 // each op's declaration (shape errors, FLOP counts, derivative formula).
 #include <QtTest/QtTest>
 
+#include <cmath>
+#include <limits>
+
 #include "engine/core/error.h"
 #include "gradcheck.h"
 
@@ -114,6 +117,120 @@ private slots:
         QVERIFY_THROWS_EXCEPTION(Error, g.apply(OpKind::Add, {a, c}));
     }
 
+    // σ through tanh rounded to 0 below x ≈ -17, so log σ(-20) was -inf (PyTorch:
+    // -20). The numbers below are PyTorch's float32 results, from their definitions in
+    // double: σ(x) = 1/(1+e^-x), log σ(x) = -softplus(-x).
+    void sigmoidKeepsItsTails()
+    {
+        const std::vector<float> xs {-20.0f, -50.0f, 50.0f, -80.0f, 0.0f, 20.0f, -3.5f};
+        Graph g;
+        Tensor x(Shape {int64_t(xs.size())});
+        for (size_t i = 0; i < xs.size(); ++i) x[int64_t(i)] = xs[i];
+        const int v = g.addVariable("x", x);
+        const int sig = g.apply(OpKind::Sigmoid, {v}, {}, "sigmoid");
+        const int logSig = g.apply(OpKind::Log, {sig}, {}, "log");
+        g.forward();
+        for (size_t i = 0; i < xs.size(); ++i) {
+            const double xi = xs[i];
+            const double wantSig = 1.0 / (1.0 + std::exp(-xi));
+            const double wantLog = -(std::max(-xi, 0.0) + std::log1p(std::exp(-std::fabs(xi))));
+            const double gotSig = g.node(sig).value[int64_t(i)], gotLog = g.node(logSig).value[int64_t(i)];
+            QVERIFY2(std::fabs(gotSig - wantSig) <= 2e-7 * wantSig, qPrintable(QString("σ(%1) = %2, want %3").arg(xi).arg(gotSig).arg(wantSig)));
+            QVERIFY2(std::fabs(gotLog - wantLog) <= 1e-6 * std::max(1.0, std::fabs(wantLog)),
+                     qPrintable(QString("log σ(%1) = %2, want %3").arg(xi).arg(gotLog).arg(wantLog)));
+        }
+        QCOMPARE(g.node(logSig).value[0], -20.0f);
+        QCOMPARE(g.node(logSig).value[1], -50.0f);
+        QCOMPARE(g.node(logSig).value[2], 0.0f);
+    }
+
+    // Binary log loss (PyTorch's BCEWithLogitsLoss) at large logits, both labels:
+    // finite, and equal to softplus(∓s) to float precision, gradient σ(s) - y.
+    void logLossIsStableInTheTails()
+    {
+        for (float logit : {-20.0f, -50.0f, 50.0f, 88.0f, -100.0f})
+            for (int label : {0, 1}) {
+                Graph g;
+                const int s = g.addVariable("s", Tensor::full(Shape {1, 1}, logit));
+                const int y = g.addConstant("y", Tensor::full(Shape {1}, float(label)));
+                const int loss = g.apply(OpKind::LogLoss, {s, y});
+                g.forward();
+                g.backward(loss);
+                const double t = label ? -double(logit) : double(logit);
+                const double want = std::max(t, 0.0) + std::log1p(std::exp(-std::fabs(t)));
+                const double got = g.node(loss).value.item();
+                const QString what = QString("logit %1, label %2: loss %3, want %4").arg(logit).arg(label).arg(got).arg(want);
+                QVERIFY2(std::isfinite(got), qPrintable(what));
+                QVERIFY2(std::fabs(got - want) <= 1e-6 * std::max(1.0, want) && (want < 1e-30 || got > 0), qPrintable(what));
+                const double wantGrad = 1.0 / (1.0 + std::exp(-double(logit))) - label;
+                QVERIFY2(std::fabs(g.node(s).grad[0] - wantGrad) <= 1e-6, qPrintable(what));
+            }
+    }
+
+    // A NaN input must come out NaN from every op that takes a max or a clamp:
+    // std::max(0, NaN) is 0, so the hinge loss (and a pool or maxout that let a
+    // finite value beat NaN) hid diverged scores behind finite numbers.
+    void maxLikeOpsPropagateNaN_data()
+    {
+        QTest::addColumn<int>("op");
+        QTest::addColumn<int>("position");  // which element is NaN
+        for (int pos : {0, 1, 2, 3}) {
+            const QString at = QString(" NaN at %1").arg(pos);
+            QTest::newRow(qPrintable("relu" + at)) << int(OpKind::Relu) << pos;
+            QTest::newRow(qPrintable("max" + at)) << int(OpKind::Max) << pos;
+            QTest::newRow(qPrintable("maxout" + at)) << int(OpKind::Maxout) << pos;
+            QTest::newRow(qPrintable("maxpool2d 2x2" + at)) << int(OpKind::MaxPool2D) << pos;
+            QTest::newRow(qPrintable("maxpool2d 3x3" + at)) << int(OpKind::MaxPool2D) << pos + 100;
+            QTest::newRow(qPrintable("hinge_loss" + at)) << int(OpKind::HingeLoss) << pos;
+            QTest::newRow(qPrintable("log_loss" + at)) << int(OpKind::LogLoss) << pos;
+            QTest::newRow(qPrintable("softmax_cross_entropy" + at)) << int(OpKind::SoftmaxCrossEntropy) << pos;
+        }
+    }
+
+    void maxLikeOpsPropagateNaN()
+    {
+        QFETCH(int, op);
+        QFETCH(int, position);
+        const OpKind kind = OpKind(op);
+        const bool general = position >= 100;  // max pool's general path (3×3 window)
+        position %= 100;
+        const float nan = std::numeric_limits<float>::quiet_NaN();
+        Graph g;
+        OpAttrs a;
+        int out = -1;
+        if (kind == OpKind::MaxPool2D) {
+            Tensor x = randomTensor(Shape {1, 1, 2, 2}, 3, -1.0, 1.0);
+            if (general) x = randomTensor(Shape {1, 1, 3, 3}, 3, -1.0, 1.0);
+            x[position] = nan;
+            a.size = general ? 3 : 2;
+            a.stride = a.size;
+            out = g.apply(kind, {g.addVariable("x", x)}, a);
+        } else if (kind == OpKind::HingeLoss || kind == OpKind::SoftmaxCrossEntropy || kind == OpKind::LogLoss) {
+            const bool binary = kind == OpKind::LogLoss;
+            Tensor x = randomTensor(binary ? Shape {4, 1} : Shape {1, 4}, 5, -1.0, 1.0);
+            x[position] = nan;
+            Tensor y(Shape {binary ? 4 : 1});
+            y[0] = binary ? 1.0f : 2.0f;  // the NaN sits on the true class for position 2
+            out = g.apply(kind, {g.addVariable("x", x), g.addConstant("y", y)});
+        } else if (kind == OpKind::Max) {
+            Tensor x = randomTensor(Shape {2, 2}, 7, -1.0, 1.0), z = randomTensor(Shape {2, 2}, 8, -1.0, 1.0);
+            (position % 2 ? z : x)[position / 2] = nan;  // NaN in either argument
+            out = g.apply(kind, {g.addVariable("x", x), g.addVariable("z", z)});
+        } else {
+            Tensor x = randomTensor(Shape {1, 4}, 9, -1.0, 1.0);
+            if (kind == OpKind::Relu) x[(position + 1) % 4] = -0.5f;
+            x[position] = nan;
+            if (kind == OpKind::Relu) x[position] = -nan;  // the sign bit set: still NaN, still passed on
+            a.pieces = 4;
+            out = g.apply(kind, {g.addVariable("x", x)}, a);
+        }
+        g.forward();
+        const Tensor& y = g.node(out).value;
+        bool sawNaN = false;
+        for (int64_t i = 0; i < y.numel(); ++i) sawNaN = sawNaN || std::isnan(y[i]);
+        QVERIFY2(sawNaN, qPrintable(QString(opName(kind)) + " swallowed the NaN"));
+    }
+
     void matmulFlops()
     {
         const Shape in[2] = {Shape {64, 784}, Shape {784, 300}};
@@ -150,6 +267,7 @@ private:
                 {"mul_scalar", OpKind::MulScalar, m, none0, scalar3},
                 {"pow", OpKind::Pow, m, none0, half, 0.5, 2.0},
                 {"sigmoid", OpKind::Sigmoid, m, none0, none, -3.0, 3.0},
+                {"sigmoid_wide", OpKind::Sigmoid, m, none0, none, -9.0, 9.0},
                 {"tanh", OpKind::Tanh, m, none0, none, -2.0, 2.0},
                 {"relu", OpKind::Relu, m, none0, none},
                 {"leaky_relu", OpKind::LeakyRelu, m, none0, slope},
@@ -167,6 +285,7 @@ private:
                 {"softmax_cross_entropy", OpKind::SoftmaxCrossEntropy, m, none0, none, -2.0, 2.0},
                 {"hinge_loss", OpKind::HingeLoss, Shape {4, 3}, none0, none, -0.3, 0.3},
                 {"log_loss", OpKind::LogLoss, Shape {5, 1}, none0, none, -2.0, 2.0},
+                {"log_loss_wide", OpKind::LogLoss, Shape {6, 1}, none0, none, -12.0, 12.0},
                 // convolutional networks
                 {"bias_add_channels", OpKind::BiasAdd, Shape {2, 3, 2, 2}, Shape {3}, none},
                 {"conv2d", OpKind::Conv2D, Shape {2, 2, 5, 5}, Shape {3, 2, 3, 3}, none},

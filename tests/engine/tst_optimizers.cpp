@@ -252,26 +252,46 @@ private slots:
         QVERIFY(std::fabs(learningRate(s, 1.0f, 6, 10) - 0.01f) < 1e-8f);
     }
 
+    // PyTorch's CosineAnnealingLR(T_max = epochs): lr_e = min + (base - min)(1 + cos(π e/T))/2.
+    // The last epoch trains one step above the floor, never at it (it ran at lr 0).
     void cosineSchedule()
     {
+        ScheduleConfig z;
+        z.kind = "cosine";
+        // The numbers: 3 epochs of 0.03 give 0.03, 0.0225, 0.0075 (was 0.03, 0.015, 0).
+        const float want3[] {0.03f, 0.0225f, 0.0075f};
+        for (int e = 0; e < 3; ++e)
+            QVERIFY2(std::fabs(learningRate(z, 0.03f, e, 3) - want3[e]) < 1e-8f, qPrintable(QString::number(e)));
+        // One epoch trains at the base rate (was 0).
+        QCOMPARE(learningRate(z, 0.03f, 0, 1), 0.03f);
+        // Two epochs: base, then halfway to the floor.
+        QVERIFY(std::fabs(learningRate(z, 0.1f, 1, 2) - 0.05f) < 1e-8f);
+
         ScheduleConfig s;
         s.kind = "cosine";
         s.minLr = 0.001f;
-        const int total = 11;
-        QVERIFY(std::fabs(learningRate(s, 0.1f, 0, total) - 0.1f) < 1e-7f);
-        QVERIFY(std::fabs(learningRate(s, 0.1f, total - 1, total) - 0.001f) < 1e-7f);
-        QVERIFY(std::fabs(learningRate(s, 0.1f, 5, total) - 0.0505f) < 1e-7f);  // halfway
-        QVERIFY(std::fabs(learningRate(s, 0.1f, 2, total) - 0.0905463412f) < 1e-7f);
+        const int total = 10;
+        for (int e = 0; e < total; ++e) {
+            const double want = 0.001 + 0.5 * (0.1 - 0.001) * (1.0 + std::cos(M_PI * e / total));
+            QVERIFY2(std::fabs(learningRate(s, 0.1f, e, total) - want) < 1e-7, qPrintable(QString::number(e)));
+        }
+        QVERIFY(std::fabs(learningRate(s, 0.1f, 5, total) - 0.0505f) < 1e-7f);  // halfway at T/2
         float previous = learningRate(s, 0.1f, 0, total);
         for (int e = 1; e < total; ++e) {
             const float lr = learningRate(s, 0.1f, e, total);
-            QVERIFY2(lr < previous, qPrintable(QString::number(e)));
+            QVERIFY2(lr < previous && lr > s.minLr, qPrintable(QString::number(e)));
             previous = lr;
         }
-        // Default floor is zero.
-        ScheduleConfig z;
-        z.kind = "cosine";
-        QVERIFY(std::fabs(learningRate(z, 0.1f, 9, 10)) < 1e-8f);
+    }
+
+    // StepLR: base · gamma^floor(e / step); a step of 0 epochs is refused, not taken as 1.
+    void stepScheduleRefusesZeroEpochs()
+    {
+        ScheduleConfig s;
+        s.kind = "step";
+        s.stepEpochs = 0;
+        const QString err = errorOf([&] { learningRate(s, 0.1f, 0, 10); });
+        QVERIFY2(err.contains("at least 1 epoch"), qPrintable(err));
     }
 
     void unknownSchedule()

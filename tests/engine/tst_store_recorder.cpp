@@ -6,6 +6,9 @@
 #include <QTemporaryDir>
 
 #include <chrono>
+#include <map>
+
+#include <sqlite3.h>
 
 #include "engine/core/error.h"
 #include "engine/data/dataset.h"
@@ -54,6 +57,17 @@ std::vector<std::vector<float>> values(const std::vector<Tensor>& ts)
     return out;
 }
 
+// A full disk, simulated: every SQLite connection opened while gMaxPages > 0 may
+// hold at most that many pages (PRAGMA max_page_count), so writes past it fail
+// with SQLITE_FULL, "database or disk is full".
+int gMaxPages = 0;
+int limitPages(sqlite3* db, char**, const sqlite3_api_routines*)
+{
+    if (gMaxPages > 0)
+        sqlite3_exec(db, ("PRAGMA max_page_count = " + std::to_string(gMaxPages)).c_str(), nullptr, nullptr, nullptr);
+    return SQLITE_OK;
+}
+
 } // namespace
 
 class StoreRecorderTest : public QObject {
@@ -65,6 +79,8 @@ private slots:
     void restoredCheckpointContinuesTheRunExactly_data();
     void restoredCheckpointContinuesTheRunExactly();
     void restoreRejectsAMismatch();
+    void branchStopsWhereItsParentStopped();
+    void fullDiskNeverRecordsCompleted();
 };
 
 void StoreRecorderTest::recordsATrainingRun()
@@ -211,6 +227,120 @@ void StoreRecorderTest::restoreRejectsAMismatch()
     }
     trainer.step();
     QVERIFY_THROWS_EXCEPTION(Error, trainer.restore(trainer.checkpoint()));
+}
+
+// A branch carries early stopping's state (best loss, best epoch, epochs since,
+// the best epoch's weights): with nothing changed it stops at the parent's epoch
+// with the parent's restored weights. It used to start tracking afresh and run on.
+void StoreRecorderTest::branchStopsWhereItsParentStopped()
+{
+    QTemporaryDir dir;
+    const std::string path = (dir.path() + "/stop.sqlite").toStdString();
+    const data::Split d = spiral();
+    TrainConfig c = config();
+    c.epochs = 300;
+    c.patience = 2;
+    int64_t runId = 0;
+    std::map<int, int64_t> stepAfter;  // epoch -> step of its snapshot
+    TrainResult parent;
+    std::vector<std::vector<float>> parentParams;
+    {
+        Model model(spiralSpec(), d.train.sampleShape, d.train.numClasses);
+        Trainer trainer(model, d, c);
+        RunStore s(path);
+        runId = s.createRun(NewRun {});
+        trainer.recordEpoch = [&](const EpochMetrics& m) {
+            s.addSnapshot(runId, trainer.checkpoint());  // through the file, as a branch reads it
+            stepAfter[m.epoch] = m.steps;
+        };
+        trainer.run();
+        parent = trainer.result();
+        parentParams = values(trainer.parameterSnapshot());
+    }
+    QCOMPARE(parent.status, TrainStatus::EarlyStopped);
+    const int stopped = parent.epochs, best = parent.bestEpoch;
+    QCOMPARE(stopped, best + 2);
+    RunStore s(path, OpenMode::ReadOnly);
+    // From the epoch before the stop, and from the stopping epoch itself (at once).
+    for (int from : {stopped - 1, stopped}) {
+        const TrainerCheckpoint cp = s.loadSnapshot(runId, stepAfter[from]);
+        QVERIFY(cp.earlyStop.tracking);
+        QCOMPARE(cp.earlyStop.bestEpoch, best);
+        Model model(spiralSpec(), d.train.sampleShape, d.train.numClasses);
+        Trainer branch(model, d, c);
+        branch.restore(cp);
+        branch.run();
+        const TrainResult& r = branch.result();
+        QCOMPARE(r.status, TrainStatus::EarlyStopped);
+        QCOMPARE(r.epochs, stopped);
+        QCOMPARE(r.bestEpoch, best);
+        QCOMPARE(r.message, parent.message);
+        QCOMPARE(values(branch.parameterSnapshot()), parentParams);  // the best epoch's, bit for bit
+        QCOMPARE(r.last.valLoss, parent.last.valLoss);
+        QCOMPARE(r.last.trainLoss, parent.last.trainLoss);
+        QCOMPARE(r.testAccuracy, parent.testAccuracy);
+    }
+    // A larger patience goes on past the parent's stop, still counting from its best epoch.
+    TrainConfig patient = c;
+    patient.patience = 4;
+    Model model(spiralSpec(), d.train.sampleShape, d.train.numClasses);
+    Trainer branch(model, d, patient);
+    branch.restore(s.loadSnapshot(runId, stepAfter[stopped]));
+    branch.run();
+    QVERIFY(branch.result().epochs > stopped);
+    QVERIFY(branch.result().epochs <= best + 4 || branch.result().bestEpoch > best);
+}
+
+// A store that cannot be written (here: full, as a full disk) leaves the run
+// "interrupted" with a message naming the file and the cause, never "completed"
+// over the epochs that happened to fit.
+void StoreRecorderTest::fullDiskNeverRecordsCompleted()
+{
+    QTemporaryDir dir;
+    const std::string path = (dir.path() + "/full.sqlite").toStdString();
+    int pages = 0;
+    {
+        RunStore s(path);  // the schema
+        sql::Db db(path, 0x00000002 /* SQLITE_OPEN_READWRITE */);
+        pages = int(db.scalar("PRAGMA page_count"));
+    }
+    gMaxPages = pages + 4;  // room for the run row and an epoch or so, not for 20 epochs of snapshots
+    sqlite3_auto_extension(reinterpret_cast<void (*)()>(limitPages));
+    const data::Split d = spiral();
+    TrainConfig c = config();
+    c.epochs = 20;
+    Model model(spiralSpec(), d.train.sampleShape, d.train.numClasses);
+    Trainer trainer(model, d, c);
+    int64_t id = 0;
+    std::string error;
+    int written = -1;
+    {
+        RunRecorder rec(path, NewRun {}, std::chrono::milliseconds(5));
+        id = rec.runId();
+        trainer.recordStep = [&](const StepMetrics& m) { rec.step(m); };
+        trainer.recordEpoch = [&](const EpochMetrics& m) {
+            rec.epoch(m);
+            rec.snapshot(trainer.checkpoint());
+            rec.flush();  // one epoch per transaction, as a slow run would commit them
+        };
+        trainer.run();
+        QCOMPARE(trainer.result().status, TrainStatus::Completed);
+        rec.finish(statusName(trainer.result().status), "", trainer.result().seconds);
+        error = rec.error();
+        written = rec.epochsWritten();
+    }
+    sqlite3_reset_auto_extension();
+    gMaxPages = 0;
+    QVERIFY2(QString::fromStdString(error).contains("full"), error.c_str());
+    QVERIFY2(QString::fromStdString(error).contains(QString::fromStdString(path)), error.c_str());
+    RunStore s(path, OpenMode::ReadOnly);
+    const RunInfo r = s.run(id);
+    QCOMPARE(QString::fromStdString(r.status), QString("interrupted"));
+    const QString msg = QString::fromStdString(r.message);
+    QVERIFY2(msg.contains(QString::fromStdString(path)) && msg.contains("full") && msg.contains("completed"), qPrintable(msg));
+    QVERIFY(written < 20);
+    QCOMPARE(int(s.epochs(id).size()), written);  // a clean prefix: no epochs after the failure
+    QVERIFY2(written == 0 ? msg.contains("no epochs") : msg.contains("epochs 1-" + QString::number(written)), qPrintable(msg));
 }
 
 QTEST_GUILESS_MAIN(StoreRecorderTest)

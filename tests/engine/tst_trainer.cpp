@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "engine/core/error.h"
+#include "engine/core/random.h"
 #include "engine/data/dataset.h"
 #include "engine/nn/model.h"
 #include "engine/train/metrics_channel.h"
@@ -42,6 +43,35 @@ const char* kReluSpec = R"({
   ],
   "loss": "softmax_cross_entropy"
 })";
+
+const char* kBatchNormSpec = R"({
+  "name": "tiny-bn",
+  "input": {"shape": [2]},
+  "layers": [
+    {"id": "h1", "type": "dense", "units": 8},
+    {"id": "bn1", "type": "batchnorm"},
+    {"id": "act1", "type": "tanh"},
+    {"id": "out", "type": "dense", "units": "auto"}
+  ],
+  "loss": "softmax_cross_entropy"
+})";
+
+const char* kHingeSpec = R"({
+  "name": "hinge-relu",
+  "input": {"shape": [2]},
+  "layers": [
+    {"id": "h1", "type": "dense", "units": 16, "activation": "relu"},
+    {"id": "out", "type": "dense", "units": "auto"}
+  ],
+  "loss": "hinge"
+})";
+
+std::vector<std::vector<float>> values(const std::vector<Parameter>& ps)
+{
+    std::vector<std::vector<float>> out;
+    for (const auto& p : ps) out.push_back(p.value.toVector());
+    return out;
+}
 
 Model tinyModel(const data::Split& s, const char* spec = kTinySpec)
 {
@@ -243,6 +273,173 @@ private slots:
         QCOMPARE(tr.result.status, TrainStatus::EarlyStopped);
         QCOMPARE(tr.result.epochs, tr.result.bestEpoch + 1);
         QVERIFY(tr.valLoss.back() >= tr.valLoss[size_t(tr.result.bestEpoch - 1)]);
+    }
+
+    // Early stopping puts back the best epoch's whole model state, batch norm's
+    // running statistics included (they were left at the last epoch's, so evaluation
+    // disagreed with the best epoch), and the result's figures are that epoch's (they
+    // described the discarded last epoch).
+    void earlyStoppingRestoresBatchNormStatistics()
+    {
+        const data::Split s = data::splitDataset(data::makeSpiral({40, 0.3, 1, 2}), 0.5, 0.0, 1);
+        TrainConfig c = baseConfig();
+        c.epochs = 400;
+        c.batch = 4;
+        c.patience = 2;
+        Model m = tinyModel(s, kBatchNormSpec);
+        QCOMPARE(m.buffers().size(), size_t(2));
+        Trainer t(m, s, c);
+        std::vector<EpochMetrics> epochs;
+        std::vector<std::vector<std::vector<float>>> buffers, params;
+        t.onEpoch = [&](const EpochMetrics& e) {
+            epochs.push_back(e);
+            buffers.push_back(values(m.buffers()));
+            params.push_back(values(m.parameters()));
+        };
+        t.run();
+        const TrainResult& r = t.result();
+        QCOMPARE(r.status, TrainStatus::EarlyStopped);
+        QCOMPARE(r.epochs, r.bestEpoch + 2);
+        const size_t best = size_t(r.bestEpoch - 1);
+        QVERIFY(buffers[best] != buffers.back());  // the statistics did move after the best epoch
+        QCOMPARE(values(m.buffers()), buffers[best]);
+        QCOMPARE(values(m.parameters()), params[best]);
+        QCOMPARE(t.evaluate(s.validation).loss, epochs[best].valLoss);  // eval mode reads the running statistics
+        // The final figures are the restored epoch's, not the last one trained.
+        QCOMPARE(r.last.epoch, r.bestEpoch);
+        QCOMPARE(r.last.trainLoss, epochs[best].trainLoss);
+        QCOMPARE(r.last.valLoss, epochs[best].valLoss);
+        QCOMPARE(r.last.valAccuracy, epochs[best].valAccuracy);
+        QVERIFY2(QString::fromStdString(r.message).contains("batch norm statistics"), r.message.c_str());
+    }
+
+    // The hinge loss is max(0, margin): NaN scores gave a finite loss, so a run whose
+    // outputs had gone NaN trained on to "completed". The outputs are checked too now.
+    void stopsOnNaNUnderHingeLoss()
+    {
+        data::Dataset d = data::makeXor({40, 0.05, 1, 2});
+        d.features[0] = 3e38f;
+        d.features[1] = 3e38f;
+        data::Split s;
+        s.train = d;
+        TrainConfig c = baseConfig();
+        c.batch = 40;
+        Model m = tinyModel(s, kHingeSpec);
+        Trainer t(m, s, c);
+        t.run();
+        const TrainResult& r = t.result();
+        QCOMPARE(r.status, TrainStatus::Diverged);
+        QCOMPARE(r.steps, int64_t(0));
+        const QString msg = QString::fromStdString(r.message);
+        QVERIFY2(msg.contains("'h1."), qPrintable(msg));  // names the first node that went bad
+        QVERIFY2(msg.contains("NaN"), qPrintable(msg));
+    }
+
+    // A parameter that overflows in an update is named at that step, with what its
+    // gradient held, rather than one forward pass later as "the previous update".
+    void namesTheParameterAnUpdateBroke()
+    {
+        data::Split s = xorSplit();
+        for (auto& f : s.train.features) f *= 100.0f;
+        TrainConfig c = baseConfig();
+        c.optimizer.kind = "sgd";
+        c.lr = 1e38f;
+        Model m = tinyModel(s, kReluSpec);
+        Trainer t(m, s, c);
+        t.run();
+        const TrainResult& r = t.result();
+        QCOMPARE(r.status, TrainStatus::Diverged);
+        const QString msg = QString::fromStdString(r.message);
+        QVERIFY2(msg.contains("step 1:"), qPrintable(msg));
+        QVERIFY2(msg.contains("parameter '") && msg.contains("this step's update"), qPrintable(msg));
+        QVERIFY2(msg.contains("gradient was finite"), qPrintable(msg));
+    }
+
+    // A NaN validation loss never compares lower, so early stopping quietly kept an
+    // old epoch and the run "completed". It is a divergence, named.
+    void stopsOnNaNValidationLoss()
+    {
+        data::Split s = xorSplit();
+        s.validation.features[3] = std::nanf("");
+        TrainConfig c = baseConfig();
+        c.patience = 2;
+        const Trace tr = train(s, c);
+        QCOMPARE(tr.result.status, TrainStatus::Diverged);
+        QCOMPARE(tr.result.epochs, 1);
+        const QString msg = QString::fromStdString(tr.result.message);
+        QVERIFY2(msg.contains("after epoch 1") && msg.contains("validation loss"), qPrintable(msg));
+        QVERIFY2(msg.contains("'input'"), qPrintable(msg));  // the data, not the model
+    }
+
+    // Batch norm in training mode needs two values per channel. A batch size of 1
+    // is refused, naming the layer and the fix (PyTorch refuses it too); a final
+    // batch of 1 is left out of each epoch, said once in the notices.
+    void batchNormRefusesABatchOfOne()
+    {
+        const data::Split s = xorSplit();
+        Model m = tinyModel(s, kBatchNormSpec);
+        TrainConfig c = baseConfig();
+        c.batch = 1;
+        const QString err = errorOf([&] { Trainer t(m, s, c); });
+        QVERIFY2(err.contains("'bn1'") && err.contains("batch size of 2 or more"), qPrintable(err));
+        // Without batch norm a batch of 1 is fine.
+        Model plain = tinyModel(s);
+        QVERIFY(errorOf([&] { Trainer t(plain, s, c); }).isEmpty());
+    }
+
+    void batchNormOnImagesAcceptsABatchOfOne()
+    {
+        // After a convolution each channel has H×W values per sample: one sample is enough.
+        data::Dataset d;
+        d.sampleShape = {1, 4, 4};
+        d.numClasses = 2;
+        d.classNames = {"a", "b"};
+        Rng rng(5);
+        for (int i = 0; i < 8; ++i) {
+            d.labels.push_back(i % 2);
+            for (int k = 0; k < 16; ++k) d.features.push_back(float(rng.uniform(-1, 1)) + float(i % 2));
+        }
+        data::Split s;
+        s.train = d;
+        Model m(ModelSpec::fromString(R"({"name": "c", "input": {"shape": "auto"}, "layers": [
+            {"id": "conv", "type": "conv2d", "filters": 2, "kernel": 3, "padding": 1},
+            {"id": "bn", "type": "batchnorm"}, {"id": "flat", "type": "flatten"},
+            {"id": "out", "type": "dense", "units": "auto"}]})", "conv-bn"), d.sampleShape, 2);
+        TrainConfig c = baseConfig();
+        c.batch = 1;
+        c.epochs = 1;
+        Trainer t(m, s, c);
+        t.run();
+        QCOMPARE(t.result().status, TrainStatus::Completed);
+        QCOMPARE(t.result().steps, int64_t(8));
+        QVERIFY(t.result().notices.empty());
+    }
+
+    void batchNormDropsAFinalBatchOfOne()
+    {
+        data::Split s = xorSplit();
+        std::vector<size_t> first21;
+        for (size_t i = 0; i < 21; ++i) first21.push_back(i);
+        s.train = s.train.subset(first21);
+        TrainConfig c = baseConfig();
+        c.epochs = 3;
+        Model m = tinyModel(s, kBatchNormSpec);
+        Trainer t(m, s, c);
+        QCOMPARE(t.result().notices.size(), size_t(1));
+        const QString notice = QString::fromStdString(t.result().notices[0]);
+        QVERIFY2(notice.contains("'bn1'") && notice.contains("left out") && notice.contains("20 samples"), qPrintable(notice));
+        std::vector<int64_t> stepsPerEpoch;
+        t.onEpoch = [&](const EpochMetrics& e) { stepsPerEpoch.push_back(e.steps); };
+        t.run();
+        QCOMPARE(t.result().status, TrainStatus::Completed);
+        QCOMPARE(stepsPerEpoch, std::vector<int64_t>({2, 4, 6}));  // two batches of 10 an epoch, never one of 1
+        QCOMPARE(t.result().notices.size(), size_t(1));  // said once
+        // Without batch norm nothing is dropped.
+        Model plain = tinyModel(s);
+        Trainer all(plain, s, c);
+        all.run();
+        QCOMPARE(all.result().steps, int64_t(9));
+        QVERIFY(all.result().notices.empty());
     }
 
     // (e) the worker's controls.

@@ -21,7 +21,13 @@ void addF(KernelCall& c) { outArr(c) = inArr(c, 0) + inArr(c, 1); }
 void subF(KernelCall& c) { outArr(c) = inArr(c, 0) - inArr(c, 1); }
 void mulF(KernelCall& c) { outArr(c) = inArr(c, 0) * inArr(c, 1); }
 void divF(KernelCall& c) { outArr(c) = inArr(c, 0) / inArr(c, 1); }
-void maxF(KernelCall& c) { outArr(c) = inArr(c, 0).max(inArr(c, 1)); }
+// NaN wins, as in torch.maximum: a max that let a finite operand beat NaN would
+// hide a diverging input from the trainer's non-finite checks.
+void maxF(KernelCall& c)
+{
+    const auto a = inArr(c, 0), b = inArr(c, 1);
+    outArr(c) = (a < b || b.isNaN()).select(b, a);
+}
 
 void addB(const KernelCall& c, int, const Tensor& g, float* d, bool acc)
 {
@@ -73,11 +79,18 @@ void powF(KernelCall& c)
 }
 void sigmoidF(KernelCall& c)
 {
-    // 1/(1+e^-x) through tanh: stable for large |x| and vectorised by Eigen.
-    outArr(c) = 0.5f * (0.5f * inArr(c, 0)).tanh() + 0.5f;
+    // With e = exp(-|x|) (never overflows): 1/(1+e) for x >= 0 and e/(1+e) for x < 0,
+    // so the negative tail keeps full relative precision (σ(-20) = 2.06e-9, σ(-50) =
+    // 1.9e-22) and log σ(x) stays finite. The earlier 0.5·tanh(x/2)+0.5 rounded to
+    // exactly 0 below x ≈ -17, and log σ(-20) became -inf (PyTorch: -20).
+    const auto x = inArr(c, 0);
+    Arr y = outArr(c);
+    y = (-x.abs()).exp();
+    y = (x >= 0.0f).select(1.0f / (1.0f + y), y / (1.0f + y));  // NaN stays NaN
 }
 void tanhF(KernelCall& c) { outArr(c) = inArr(c, 0).tanh(); }
-void reluF(KernelCall& c) { outArr(c) = inArr(c, 0).max(0.0f); }
+// max(0, x) written so that NaN passes through (as torch.relu): std::max(0, NaN) is 0.
+void reluF(KernelCall& c) { outArr(c) = (inArr(c, 0) < 0.0f).select(0.0f, inArr(c, 0)); }
 void leakyF(KernelCall& c)
 {
     const float a = c.attrs->scalar;
@@ -175,6 +188,13 @@ void dropoutB(const KernelCall& c, int, const Tensor& g, float* d, bool acc)
 }
 
 } // namespace
+
+bool allFinite(const float* p, int64_t n)
+{
+    // x - x is 0 for every finite x and NaN for NaN and ±inf; Eigen vectorises the sum.
+    const CArr a(p, n);
+    return (a - a).sum() == 0.0f;
+}
 
 void registerElementwise(Kernels* t)
 {

@@ -93,8 +93,13 @@ void hingeF(KernelCall& c)
     double total = 0;
     for (int64_t i = 0; i < n; ++i) {
         const int y = label(c, i, m);
-        for (int64_t j = 0; j < m; ++j)
-            if (j != y) total += std::max(0.0f, s[i * m + j] - s[i * m + y] + 1.0f);
+        for (int64_t j = 0; j < m; ++j) {
+            if (j == y) continue;
+            // max(0, margin) that keeps NaN: std::max(0, NaN) is 0, which hid
+            // diverged scores behind a finite loss.
+            const float margin = s[i * m + j] - s[i * m + y] + 1.0f;
+            total += margin < 0.0f ? 0.0f : margin;
+        }
     }
     c.out->data()[0] = float(total / double(n));
 }
@@ -118,6 +123,16 @@ void hingeB(const KernelCall& c, int k, const Tensor& g, float* d, bool acc)
 }
 
 // ---- binary log loss on one logit: -[y log σ(s) + (1-y) log(1-σ(s))] -----------
+// PyTorch's BCEWithLogitsLoss: computed from the logit in log-sigmoid form, never
+// as log of a probability, so it stays finite and exact in both tails.
+
+// σ(s) without overflow: exp(-|s|) is at most 1.
+float stableSigmoid(float s)
+{
+    const float e = std::exp(-std::fabs(s));
+    return s >= 0.0f ? 1.0f / (1.0f + e) : e / (1.0f + e);
+}
+
 void logLossF(KernelCall& c)
 {
     const int64_t n = c.in[0]->shape()[0];
@@ -125,8 +140,12 @@ void logLossF(KernelCall& c)
     double total = 0;
     for (int64_t i = 0; i < n; ++i) {
         const int y = label(c, i, 2);
-        // log(1+e^-|s|) + max(s,0) - y*s: the stable form of the formula above.
-        total += double(std::log1p(std::exp(-std::fabs(s[i]))) + std::max(s[i], 0.0f) - float(y) * s[i]);
+        // -log σ(s) = softplus(-s) for y = 1 and -log(1-σ(s)) = softplus(s) for y = 0,
+        // with softplus(t) = max(t, 0) + log1p(e^-|t|): no subtraction to cancel
+        // (-log σ(50) is 1.9e-22, not 0) and no overflow. std::max(t, 0) with t
+        // first keeps a NaN t.
+        const double t = y ? -double(s[i]) : double(s[i]);
+        total += std::max(t, 0.0) + std::log1p(std::exp(-std::fabs(t)));
     }
     c.out->data()[0] = float(total / double(n));
 }
@@ -137,8 +156,7 @@ void logLossB(const KernelCall& c, int k, const Tensor& g, float* d, bool acc)
     const float* s = in0(c);
     const float scale = g.data()[0] / float(n);
     store(d, acc, n, [&](int64_t i) {
-        const float sig = 1.0f / (1.0f + std::exp(-s[i]));
-        return scale * (sig - float(label(c, i, 2)));
+        return scale * (stableSigmoid(s[i]) - float(label(c, i, 2)));
     });
 }
 

@@ -6,6 +6,11 @@
 // eval mode normalises with the running statistics. saved = [mean(C), invstd(C),
 // mode]: the statistics forward used and 1 when they came from the batch, so
 // backward differentiates exactly what forward computed.
+//
+// With one value per channel (a batch of 1 on [N, C] features) training mode
+// normalises every value to 0: the output is β and the input gradient 0. PyTorch
+// raises there; this kernel cannot (the stepper walks such graphs node by node), so
+// the Trainer refuses a batch size of 1 and leaves out a final batch of 1 instead.
 #include <cmath>
 
 #include "engine/backend/cpu/kernel_util.h"

@@ -1,6 +1,7 @@
 // Pooling on the CPU: MaxPool2D, AvgPool2D, GlobalAvgPool. Images are NCHW and
 // every (sample, channel) plane is pooled on its own.
 #include <algorithm>
+#include <cmath>
 #include <limits>
 
 #include "engine/backend/cpu/kernel_util.h"
@@ -38,10 +39,12 @@ void maxPoolF(KernelCall& c)
                     // maximum in the order r0[i], r0[i+1], r1[i], r1[i+1] wins.
                     const int64_t i = 2 * ox;
                     const float a = r0[i], b = r0[i + 1], e = r1[i], f = r1[i + 1];
-                    const bool top = b > a, bottom = f > e;
+                    // NaN wins, as in PyTorch (val > max || isnan(val)): a pool
+                    // that dropped NaN would hide divergence from the trainer.
+                    const bool top = b > a || b != b, bottom = f > e || f != f;
                     const float m0 = top ? b : a, m1 = bottom ? f : e;
                     const int64_t i0 = top ? i + 1 : i, i1 = bottom ? g.w + i + 1 : g.w + i;
-                    const bool second = m1 > m0;
+                    const bool second = m1 > m0 || m1 != m1;
                     yp[oy * g.ow + ox] = second ? m1 : m0;
                     ap[oy * g.ow + ox] = float(2 * oy * g.w + (second ? i1 : i0));
                 }
@@ -58,7 +61,8 @@ void maxPoolF(KernelCall& c)
                     for (int64_t kx = 0; kx < g.k; ++kx) {
                         const int64_t ix = ox * g.s - g.p + kx;
                         if (ix < 0 || ix >= g.w) continue;
-                        if (best < 0 || xp[iy * g.w + ix] > v) v = xp[iy * g.w + ix], best = iy * g.w + ix;
+                        const float x = xp[iy * g.w + ix];
+                        if (best < 0 || x > v || std::isnan(x)) v = x, best = iy * g.w + ix;
                     }
                 }
                 yp[oy * g.ow + ox] = v;

@@ -41,7 +41,7 @@ void maxoutF(KernelCall& c)
         const float* g = x + i * k;
         int64_t best = 0;
         for (int64_t p = 1; p < k; ++p)
-            if (g[p] > g[best]) best = p;
+            if (g[p] > g[best] || std::isnan(g[p])) best = p;  // NaN wins: divergence stays visible
         y[i] = g[best];
         arg[i] = float(best);
     }
