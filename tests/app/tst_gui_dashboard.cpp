@@ -486,6 +486,41 @@ private slots:
         waitReady();
     }
 
+    // Issue 22 item 9: a final training batch of one sample is left out when the
+    // model has batch norm, and the window says so when the run starts.
+    void batchNormDroppedBatchIsSaid()
+    {
+        session()->reset();
+        waitReady();
+        QFile f(tmp.filePath("spiral-bn.json"));
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write(R"({"name": "spiral-bn", "input": {"shape": [2]},
+                    "layers": [{"id": "h1", "type": "dense", "units": 8}, {"id": "bn1", "type": "batchnorm"},
+                               {"id": "act1", "type": "tanh"}, {"id": "out", "type": "dense", "units": "auto"}],
+                    "loss": "softmax_cross_entropy"})");
+        f.close();
+        window->openModel(f.fileName());
+        waitReady();
+        QCOMPARE(QString::fromStdString(session()->spec()->name), QString("spiral-bn"));
+        const int n = int(session()->data()->train.size());
+        QVERIFY(n > 3);
+        nn::TrainConfig c = window->setupPanel()->trainConfig();
+        c.batch = n - 1;  // n = 1 * (n - 1) + 1: the last batch holds one sample
+        c.epochs = 1;
+        c.patience = 0;
+        session()->setConfig(c);
+        QSignalSpy notices(session(), &TrainingSession::notice);
+        session()->train();
+        QTRY_VERIFY_WITH_TIMEOUT(session()->state() == TrainingSession::State::Finished, 20000);
+        QCOMPARE(session()->result().status, nn::TrainStatus::Completed);
+        QStringList said;
+        for (const auto& args : notices) said << args.at(0).toString();
+        QVERIFY2(said.join('|').contains("'bn1'"), qPrintable(said.join('|')));
+        QCOMPARE(session()->result().steps, int64_t(1));  // one batch of n - 1, never one of 1
+        window->openModel(QString(qgetenv("NN_SOURCE_DIR")) + "/assets/models/spiral-mlp.json");
+        waitReady();
+    }
+
     void cleanupTestCase() { window.reset(); }
 };
 

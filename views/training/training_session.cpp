@@ -167,6 +167,10 @@ void TrainingSession::ensureWorker(bool paused)
         workerData_ = data_;
         auto trainer = std::make_unique<nn::Trainer>(*model_, *workerData_, config_);
         if (branchFrom_) trainer->restore(*branchFrom_);  // throws naming what does not fit
+        // What the trainer decided about the set-up (e.g. a final batch of one
+        // left out because of batch norm) is said once, when the run starts.
+        QStringList notes;
+        for (const std::string& n : trainer->result().notices) notes << QString::fromStdString(n);
         worker_ = std::make_unique<nn::TrainingWorker>(std::move(trainer));
         history_.clear();
         recent_.clear();
@@ -174,6 +178,7 @@ void TrainingSession::ensureWorker(bool paused)
         steps_ = branchFrom_ ? branchFrom_->steps : 0;
         worker_->start(paused);
         poll_.start();
+        if (!notes.isEmpty()) emit notice(notes.join(' '));
     } catch (const nn::Error& e) {
         emit errorOccurred(QString::fromUtf8(e.what()));
     }
