@@ -1,4 +1,5 @@
 #include "app/gui/main_window.h"
+#include "app/gui/status_tips.h"
 
 #include <QAction>
 #include <QApplication>
@@ -271,6 +272,7 @@ void MainWindow::createStatusBar()
     statusBar()->addWidget(metricsLabel_, 1);
     statusBar()->addPermanentWidget(progress_);
     statusBar()->addPermanentWidget(deviceLabel_);
+    new StatusTips(statusBar());  // their tooltips open above the bar, not over its text
     fitProgressBar();
 }
 
