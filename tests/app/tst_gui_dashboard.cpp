@@ -185,6 +185,62 @@ private slots:
         QCOMPARE(shot.size(), h->size() * h->devicePixelRatioF());
     }
 
+    // Item 15: a fast net ends hundreds of epochs per poll. The boundary and the
+    // curves redraw on a time budget, not once per poll, and the status bar's
+    // progress never paints synchronously inside the poll.
+    void fastRunRedrawsOnATimeBudget()
+    {
+        session()->reset();
+        waitReady();
+        window->setupPanel()->setEpochs(100000);
+        session()->setConfig(window->setupPanel()->trainConfig());
+        auto* boundary = window->boundary();
+        auto* curves = window->curves();
+        session()->train();
+        QTRY_VERIFY_WITH_TIMEOUT(session()->history().size() > 5, 10000);
+        QTest::qWait(300);  // past the first frames
+        const int computes = boundary->computeCount(), redraws = curves->redrawCount();
+        const int epochs0 = int(session()->history().size());
+        QElapsedTimer t;
+        t.start();
+        QTest::qWait(2000);
+        const double seconds = double(t.elapsed()) / 1000;
+        const double boundaryRate = (boundary->computeCount() - computes) / seconds;
+        const double curvesRate = (curves->redrawCount() - redraws) / seconds;
+        session()->stop();
+        QTRY_VERIFY_WITH_TIMEOUT(session()->state() != TrainingSession::State::Running, 5000);
+        QVERIFY(int(session()->history().size()) > epochs0);  // it really trained meanwhile
+        const QString rates = QString("boundary %1/s, curves %2/s").arg(boundaryRate).arg(curvesRate);
+        // At most ~5 a second each (once per poll, as before, was 10-30).
+        QVERIFY2(boundaryRate <= 6.0, qPrintable(rates));
+        QVERIFY2(curvesRate <= 5.0, qPrintable(rates));
+        QVERIFY2(boundaryRate >= 1 && curvesRate >= 1, qPrintable(rates));  // still moving pictures
+        // The newest epochs are drawn at the latest one gap later.
+        QTRY_COMPARE_WITH_TIMEOUT(curves->pointCount(), int(session()->history().size()), 1000);
+    }
+
+    void progressNeverPaintsInsideThePoll()
+    {
+        struct PaintCount : QObject {
+            int paints = 0;
+            bool eventFilter(QObject*, QEvent* e) override
+            {
+                if (e->type() == QEvent::Paint) ++paints;
+                return false;
+            }
+        } count;
+        QProgressBar* bar = progressBar();
+        QTest::qWait(50);
+        bar->installEventFilter(&count);
+        emit session()->progress(17, 4321);  // what a poll emits
+        QCOMPARE(count.paints, 0);          // no synchronous repaint
+        QCOMPARE(bar->text(), QString("epoch 17 of 4321"));
+        QTRY_VERIFY(count.paints > 0);      // painted with the next frame
+        bar->removeEventFilter(&count);
+        session()->reset();
+        waitReady();
+    }
+
     void histogramRecordsEveryEpoch()
     {
         session()->reset();

@@ -328,8 +328,8 @@ public:
         const double ms = double(t.nsecsElapsed()) / 1e6;
         --depth_;
         if (ms > traceMs)
-            std::fprintf(stderr, "slow event: %.1f ms type %d to %s '%s'\n", ms, type, o->metaObject()->className(),
-                         qPrintable(o->objectName()));
+            std::fprintf(stderr, "slow event: %.1f ms type %d to %s '%s' (in %s)\n", ms, type, o->metaObject()->className(),
+                         qPrintable(o->objectName()), o->parent() ? o->parent()->metaObject()->className() : "-");
         return r;
     }
 
