@@ -323,7 +323,13 @@ void MainWindow::connectSession()
     connect(session_, &TrainingSession::epochsFinished, this, [this](int from, const nn::EpochMetrics& m) {
         const auto& h = session_->history();
         curves_->addEpochs(h.data() + from, h.size() - size_t(from));
-        metricsLabel_->setText(tr("epoch %1 · loss %2 · val acc %3").arg(m.epoch).arg(m.trainLoss, 0, 'f', 4).arg(m.valAccuracy, 0, 'f', 3));
+        const auto& s = session_->snapshot();
+        // Paused at an epoch's end, the last poll may carry the epoch but no step:
+        // the label then names the weights the panels show, as after a step.
+        if (session_->state() == TrainingSession::State::Paused && s.step == session_->stepsDone())
+            metricsLabel_->setText(tr("%1 · batch loss %2").arg(views::weightsLabel(s.epoch, s.step)).arg(session_->lastStepLoss(), 0, 'f', 4));
+        else
+            metricsLabel_->setText(tr("epoch %1 · loss %2 · val acc %3").arg(m.epoch).arg(m.trainLoss, 0, 'f', 4).arg(m.valAccuracy, 0, 'f', 3));
     });
     connect(session_, &TrainingSession::progress, this, [this](int done, int total) {
         setProgress(done, total);
