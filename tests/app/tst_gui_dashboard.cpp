@@ -200,6 +200,7 @@ private slots:
         QTRY_VERIFY_WITH_TIMEOUT(session()->history().size() > 5, 10000);
         QTest::qWait(300);  // past the first frames
         const int computes = boundary->computeCount(), redraws = curves->redrawCount();
+        const int frames = window->histograms()->frameCount();
         const int epochs0 = int(session()->history().size());
         QElapsedTimer t;
         t.start();
@@ -207,14 +208,16 @@ private slots:
         const double seconds = double(t.elapsed()) / 1000;
         const double boundaryRate = (boundary->computeCount() - computes) / seconds;
         const double curvesRate = (curves->redrawCount() - redraws) / seconds;
+        const double histogramRate = (window->histograms()->frameCount() - frames) / seconds;
         session()->stop();
         QTRY_VERIFY_WITH_TIMEOUT(session()->state() != TrainingSession::State::Running, 5000);
         QVERIFY(int(session()->history().size()) > epochs0);  // it really trained meanwhile
-        const QString rates = QString("boundary %1/s, curves %2/s").arg(boundaryRate).arg(curvesRate);
+        const QString rates = QString("boundary %1/s, curves %2/s, histograms %3/s").arg(boundaryRate).arg(curvesRate).arg(histogramRate);
         // At most ~5 a second each (once per poll, as before, was 10-30).
         QVERIFY2(boundaryRate <= 6.0, qPrintable(rates));
         QVERIFY2(curvesRate <= 5.0, qPrintable(rates));
-        QVERIFY2(boundaryRate >= 1 && curvesRate >= 1, qPrintable(rates));  // still moving pictures
+        QVERIFY2(histogramRate <= 5.0, qPrintable(rates));
+        QVERIFY2(boundaryRate >= 1 && curvesRate >= 1 && histogramRate >= 1, qPrintable(rates));  // still moving pictures
         // The newest epochs are drawn at the latest one gap later.
         QTRY_COMPARE_WITH_TIMEOUT(curves->pointCount(), int(session()->history().size()), 1000);
     }

@@ -319,6 +319,15 @@ public:
     double traceMs = 0;
     bool notify(QObject* o, QEvent* e) override
     {
+        if (traceMs > 0 && depth_ > 0 && e->type() == QEvent::Paint) {  // which widget a slow frame paints
+            QElapsedTimer t;
+            t.start();
+            const bool r = QApplication::notify(o, e);
+            const double ms = double(t.nsecsElapsed()) / 1e6;
+            if (ms > traceMs / 4)
+                std::fprintf(stderr, "  paint: %.1f ms %s '%s'\n", ms, o->metaObject()->className(), qPrintable(o->objectName()));
+            return r;
+        }
         if (traceMs <= 0 || depth_ > 0) return QApplication::notify(o, e);
         ++depth_;
         QElapsedTimer t;
