@@ -97,6 +97,7 @@ private:
     void showError(const QString& message);
     // Geometry and docks (main_window_layout.cpp).
     void fitProgressBar();
+    void setProgress(int done, int total);  // without a synchronous repaint
     void arrangeDocks();
     void applyFirstStartGeometry();
     void watchFrameCost();

@@ -10,6 +10,9 @@
 #include <QDockWidget>
 #include <QHeaderView>
 #include <QImage>
+#include <QLabel>
+#include <QStatusBar>
+#include <QToolTip>
 #include <QTableView>
 #include <QScreen>
 #include <QSettings>
@@ -19,6 +22,7 @@
 #include <QXYSeries>
 
 #include "app/gui/main_window.h"
+#include "app/gui/status_tips.h"
 #include "views/charts/curves_chart.h"
 #include "views/dashboard/boundary_view.h"
 #include "views/dashboard/confusion_view.h"
@@ -221,6 +225,36 @@ private slots:
                  qPrintable(QString("%1 -> %2").arg(normal).arg(chart->titleFont().pointSizeF())));
         QVERIFY2(header->fontInfo().pointSizeF() >= 1.8 * normalHeader,
                  qPrintable(QString("%1 -> %2").arg(normalHeader).arg(header->fontInfo().pointSizeF())));
+        window->setProjectorMode(false);
+    }
+
+    // Item 29: in projector mode (maximized, the bar at the screen's bottom, its
+    // text twice as tall) Qt put the tooltip of a status-bar widget over the bar's
+    // text. It now opens above the bar, in either mode.
+    void statusBarTooltipsOpenAboveTheBar()
+    {
+        for (bool projector : {true, false}) {
+            window->setProjectorMode(projector);
+            window->showMaximized();
+            QTest::qWait(100);
+            QStatusBar* bar = window->statusBar();
+            const QList<QLabel*> labels = bar->findChildren<QLabel*>();
+            QLabel* device = nullptr;
+            for (QLabel* l : labels)
+                if (!l->toolTip().isEmpty() && l->isVisible()) device = l;
+            QVERIFY(device);
+            const QPoint at = device->rect().center();
+            QHelpEvent help(QEvent::ToolTip, at, device->mapToGlobal(at));
+            QApplication::sendEvent(device, &help);
+            QWidget* tip = nullptr;
+            QTRY_VERIFY((tip = StatusTips::visibleTip()) != nullptr);
+            const int barTop = bar->mapToGlobal(QPoint(0, 0)).y();
+            QVERIFY2(tip->geometry().bottom() < barTop,
+                     qPrintable(QString("projector %1: tip %2..%3, bar from %4").arg(projector).arg(tip->y()).arg(tip->geometry().bottom()).arg(barTop)));
+            QToolTip::hideText();
+            QTRY_VERIFY(!StatusTips::visibleTip());
+        }
+        window->showNormal();
         window->setProjectorMode(false);
     }
 

@@ -2,7 +2,7 @@
 //
 //   xvfb-run -a -s "-screen 0 1600x1000x24" build/ci/bin/bench_ui_latency
 //       [--scenario all|train|long-run|resize] [--seconds 10] [--budget 16]
-//       [--model SPEC] [--data NAME] [--projector] [--long-epochs 5000]
+//       [--model SPEC] [--data NAME] [--projector] [--long-epochs 5000] [--trace-slow MS]
 //
 // Each scenario opens the real MainWindow (1600x1000), loads a model and data,
 // trains, and measures the UI event loop's latency: a 1 ms precise timer is
@@ -311,11 +311,46 @@ int runResize(const Options& o)
     return pass ? 0 : 1;
 }
 
+// With --trace-slow MS: every top-level event the UI thread took longer than MS
+// to handle, with its receiver, to find what costs the long frames.
+class TracingApp : public QApplication {
+public:
+    using QApplication::QApplication;
+    double traceMs = 0;
+    bool notify(QObject* o, QEvent* e) override
+    {
+        if (traceMs > 0 && depth_ > 0 && e->type() == QEvent::Paint) {  // which widget a slow frame paints
+            QElapsedTimer t;
+            t.start();
+            const bool r = QApplication::notify(o, e);
+            const double ms = double(t.nsecsElapsed()) / 1e6;
+            if (ms > traceMs / 4)
+                std::fprintf(stderr, "  paint: %.1f ms %s '%s'\n", ms, o->metaObject()->className(), qPrintable(o->objectName()));
+            return r;
+        }
+        if (traceMs <= 0 || depth_ > 0) return QApplication::notify(o, e);
+        ++depth_;
+        QElapsedTimer t;
+        t.start();
+        const int type = int(e->type());
+        const bool r = QApplication::notify(o, e);
+        const double ms = double(t.nsecsElapsed()) / 1e6;
+        --depth_;
+        if (ms > traceMs)
+            std::fprintf(stderr, "slow event: %.1f ms type %d to %s '%s' (in %s)\n", ms, type, o->metaObject()->className(),
+                         qPrintable(o->objectName()), o->parent() ? o->parent()->metaObject()->className() : "-");
+        return r;
+    }
+
+private:
+    int depth_ = 0;
+};
+
 } // namespace
 
 int main(int argc, char** argv)
 {
-    QApplication app(argc, argv);
+    TracingApp app(argc, argv);
     QApplication::setApplicationName("NN Studio UI latency bench");
     QApplication::setOrganizationName("NN Studio Bench");  // never touch the user's settings
     qputenv("NNSTUDIO_NO_DIALOGS", "1");
@@ -330,9 +365,11 @@ int main(int argc, char** argv)
     QCommandLineOption budget("budget", "Pass when p99 is at most this many ms.", "MS", "16");
     QCommandLineOption projector("projector", "Measure in projector mode.");
     QCommandLineOption longEpochs("long-epochs", "long-run and resize: epochs of the spiral.", "N", "5000");
-    cli.addOptions({scenario, seconds, model, data, budget, projector, longEpochs});
+    QCommandLineOption traceSlow("trace-slow", "Print each UI event that took longer than MS.", "MS", "0");
+    cli.addOptions({scenario, seconds, model, data, budget, projector, longEpochs, traceSlow});
     cli.process(app);
     Options o;
+    app.traceMs = cli.value(traceSlow).toDouble();
     o.model = cli.value(model);
     o.data = cli.value(data);
     o.seconds = cli.value(seconds).toDouble();

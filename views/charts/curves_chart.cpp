@@ -103,6 +103,8 @@ QPen linePen(const QColor& c, double width)
 
 CurvesChart::CurvesChart(QWidget* parent) : QWidget(parent)
 {
+    redraw_.setSingleShot(true);
+    connect(&redraw_, &QTimer::timeout, this, [this] { flushRedraw(); });
     for (auto& s : series_) s = new QLineSeries(this);
     series(TrainLoss)->setName(tr("train loss"));
     series(ValLoss)->setName(tr("validation loss"));
@@ -182,8 +184,17 @@ bool CurvesChart::eventFilter(QObject* watched, QEvent* event)
     return QWidget::eventFilter(watched, event);
 }
 
-QChart* CurvesChart::lossChart() const { return lossView_->chart(); }
-QChart* CurvesChart::accuracyChart() const { return accView_->chart(); }
+QChart* CurvesChart::lossChart() const
+{
+    flushRedraw();
+    return lossView_->chart();
+}
+
+QChart* CurvesChart::accuracyChart() const
+{
+    flushRedraw();
+    return accView_->chart();
+}
 
 void CurvesChart::showHover(QLineSeries* s, const QPointF& p, bool state)
 {
@@ -208,6 +219,8 @@ void CurvesChart::clear()
     lossLo_ = INFINITY;
     lossHi_ = -INFINITY;
     for (auto& l : lines_) l.clear();
+    stale_ = false;
+    redraw_.stop();
     redrawSeries();
     rescale();
 }
@@ -232,8 +245,27 @@ void CurvesChart::addEpochs(const nn::EpochMetrics* first, size_t count)
                 lossHi_ = std::max(lossHi_, v);
             }
     }
-    redrawSeries();
-    rescale();
+    requestRedraw();
+}
+
+void CurvesChart::requestRedraw()
+{
+    stale_ = true;
+    if (redraw_.isActive()) return;
+    const qint64 since = sinceRedraw_.isValid() ? sinceRedraw_.elapsed() : kRedrawGapMs;
+    redraw_.start(int(std::max<qint64>(0, kRedrawGapMs - since)));
+}
+
+void CurvesChart::flushRedraw() const
+{
+    if (!stale_) return;
+    auto* self = const_cast<CurvesChart*>(this);
+    self->stale_ = false;
+    self->redraw_.stop();
+    self->redrawSeries();
+    self->rescale();
+    self->sinceRedraw_.restart();
+    ++self->redraws_;
 }
 
 int CurvesChart::drawColumns() const
@@ -324,6 +356,7 @@ void CurvesChart::setLogScale(bool on)
     const auto copy = epochs_;
     clear();
     addEpochs(copy.constData(), size_t(copy.size()));
+    flushRedraw();  // the user asked for it: no wait
     setUiScale(scale_);
 }
 
@@ -360,7 +393,11 @@ void CurvesChart::setUiScale(double scale)
 
 int CurvesChart::pointCount() const { return lines_[TrainLoss].size(); }
 
-int CurvesChart::drawnPointCount() const { return int(series(TrainLoss)->count()); }
+int CurvesChart::drawnPointCount() const
+{
+    flushRedraw();
+    return int(series(TrainLoss)->count());
+}
 
 void CurvesChart::renderExport(QPainter& painter, const QSize& size)
 {

@@ -6,6 +6,8 @@
 // The series drawn are the full ones reduced to the plot's pixel columns
 // (MinMaxDecimator: first/min/max/last per column), so a redraw costs the
 // plot's width however many epochs were trained; hover and CSV use every epoch.
+#include <QElapsedTimer>
+#include <QTimer>
 #include <QWidget>
 #include <array>
 #include <cmath>
@@ -33,7 +35,13 @@ public:
     void addEpoch(const nn::EpochMetrics& m) { addEpochs(&m, 1); }
     // Appends `count` epochs and redraws once: a fast net finishes thousands of
     // epochs between two polls, and per-point updates would swamp the UI thread.
+    // The redraw is an event of its own, at most one per kRedrawGapMs: QtCharts
+    // rebuilds every line's geometry (and its stroked shape) on each replace and
+    // range change, ~10 ms, and again when its scene updates.
     void addEpochs(const nn::EpochMetrics* first, size_t count);
+    static constexpr int kRedrawGapMs = 250;
+    // Series redraws so far (tests: the rate while a fast net trains).
+    int redrawCount() const { return redraws_; }
     void setLogScale(bool on);
     bool logScale() const { return log_; }
     void setUiScale(double scale);
@@ -46,6 +54,7 @@ public:
     // changing, this must stop growing (no layout feedback loop).
     int tickUpdates() const { return tickUpdates_; }
     QString hoverText() const { return hoverText_; }
+    // These three bring a pending redraw forward: what they return is current.
     QChart* lossChart() const;
     QChart* accuracyChart() const;
 
@@ -67,6 +76,8 @@ private:
     void showHover(QLineSeries* series, const QPointF& p, bool state);
     void rescale();
     void redrawSeries();
+    void requestRedraw();
+    void flushRedraw() const;  // a pending redraw, now
     void fitTicks();
     void updateLegend();
     QLineSeries* series(Line l) const { return series_[size_t(l)]; }
@@ -86,6 +97,10 @@ private:
     double scale_ = 1.0;
     int tickUpdates_ = 0;
     QString hoverText_;
+    QTimer redraw_;
+    QElapsedTimer sinceRedraw_;
+    bool stale_ = false;  // epochs added since the last redraw
+    int redraws_ = 0;
 };
 
 } // namespace views

@@ -215,6 +215,7 @@ void BoundaryView::recompute()
     colorize();
     computeContour();
     lastComputeMs_ = double(timer.nsecsElapsed()) / 1e6;
+    ++computes_;
     sinceCompute_.restart();
     update();
 }

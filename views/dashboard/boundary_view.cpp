@@ -205,7 +205,10 @@ void BoundaryView::scheduleRecompute()
     if (refresh_.isActive()) return;
     // Coalesce: leave at least three times the last computation's cost between two,
     // so a big network on 2-D data never takes more than a quarter of the UI thread.
-    const double gap = std::clamp(lastComputeMs_ * 3.0, 0.0, 300.0);
+    // While a net trains, new weights come with every poll: at most kRunningGapMs
+    // apart is still a moving picture, and leaves the UI thread free for input.
+    double gap = std::clamp(lastComputeMs_ * 3.0, 0.0, 300.0);
+    if (session_->state() == TrainingSession::State::Running) gap = std::max(gap, double(kRunningGapMs));
     const qint64 since = sinceCompute_.isValid() ? sinceCompute_.elapsed() : 1000000;
     refresh_.start(int(std::max<qint64>(0, qint64(gap) - since)));
 }

@@ -67,6 +67,10 @@ public:
     int thumbnailsShown();
     // Milliseconds the last recomputation took (forward pass + colouring).
     double lastComputeMs() const { return lastComputeMs_; }
+    // Recomputations so far (tests: the rate while training).
+    int computeCount() const { return computes_; }
+    // While training, recomputations lie at least this far apart.
+    static constexpr int kRunningGapMs = 200;
     // Which weights the heat map shows (the session snapshot's epoch and step when
     // it was computed): its label says the same.
     int shownEpoch() const { return epoch_; }
@@ -175,6 +179,7 @@ private:
     QTimer refresh_;
     QElapsedTimer sinceCompute_;
     double lastComputeMs_ = 0;
+    int computes_ = 0;
     Layout layout_;
 };
 

@@ -38,6 +38,11 @@ QString num(double v) { return QString::number(v, 'g', 3); }
 HistogramPanel::HistogramPanel(TrainingSession* session, QWidget* parent) : ImGuiHost(parent), session_(session)
 {
     setToolTip({});
+    redraw_.setSingleShot(true);
+    connect(&redraw_, &QTimer::timeout, this, [this] {
+        sinceRedraw_.restart();
+        update();
+    });
     connect(session_, &TrainingSession::modelChanged, this, &HistogramPanel::onModelChanged);
     connect(session_, &TrainingSession::snapshotChanged, this, &HistogramPanel::onSnapshot);
     // No continuous redraw while training: the panel changes only when a snapshot
@@ -48,6 +53,19 @@ HistogramPanel::HistogramPanel(TrainingSession* session, QWidget* parent) : ImGu
 }
 
 HistogramPanel::~HistogramPanel() = default;
+
+void HistogramPanel::requestRedraw()
+{
+    // While a net trains a snapshot comes with every poll; a frame (ImGui render
+    // and read-back, 5-8 ms in software GL) at most every kRedrawGapMs is enough.
+    if (session_->state() != TrainingSession::State::Running) {
+        update();
+        return;
+    }
+    if (redraw_.isActive()) return;
+    const qint64 since = sinceRedraw_.isValid() ? sinceRedraw_.elapsed() : kRedrawGapMs;
+    redraw_.start(int(std::max<qint64>(0, kRedrawGapMs - since)));
+}
 
 QSize HistogramPanel::sizeHint() const { return QSize(int(460 * uiScale()), int(620 * uiScale())); }
 QSize HistogramPanel::minimumSizeHint() const { return QSize(int(260 * uiScale()), int(200 * uiScale())); }
@@ -243,7 +261,7 @@ void HistogramPanel::record(const Snapshot& snap)
         // other panels show those weights.
         *same = std::move(f);
         if (follow_) slider_ = int(same - frames_.begin());
-        update();
+        requestRedraw();
         return;
     } else {
         // Entries lie every `stride_` epochs; the newest is kept as well, and
@@ -263,7 +281,7 @@ void HistogramPanel::record(const Snapshot& snap)
     }
     if (follow_) slider_ = int(frames_.size()) - 1;
     slider_ = std::clamp(slider_, 0, int(frames_.size()) - 1);
-    update();
+    requestRedraw();
 }
 
 // ---- drawing ----------------------------------------------------------------------------

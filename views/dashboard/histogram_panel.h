@@ -6,7 +6,9 @@
 // snapshot (normally one per epoch) as binned counts and statistics, not tensors,
 // so a long run stays small; a time slider looks back over the run and follows
 // the newest entry while it sits at the end.
+#include <QElapsedTimer>
 #include <QString>
+#include <QTimer>
 #include <QVector>
 #include <array>
 #include <vector>
@@ -25,6 +27,8 @@ public:
     // One entry per epoch up to this many; past it every other one is dropped
     // (the first and newest are kept), so entries stay evenly spaced over the run.
     static constexpr int kMaxFrames = 1000;
+    // While training, frames for new snapshots lie at least this far apart.
+    static constexpr int kRedrawGapMs = 250;
 
     struct Stats {
         double min = 0, max = 0, mean = 0, std = 0;
@@ -87,6 +91,7 @@ private:
     bool structureMatches() const;
     void resetStructure();
     void record(const Snapshot& snap);
+    void requestRedraw();
     static Histogram bin(const float* v, qint64 n);
     void drawHistogram(const char* id, const Histogram& h, bool gradient, float height);
 
@@ -96,6 +101,8 @@ private:
     int slider_ = 0;
     int stride_ = 1;  // epochs between two entries; doubles each time the cap is hit
     bool follow_ = true;
+    QTimer redraw_;
+    QElapsedTimer sinceRedraw_;
 };
 
 } // namespace views

@@ -3,7 +3,10 @@
 #include <QGuiApplication>
 #include <QKeyEvent>
 #include <QMouseEvent>
+#include <QOffscreenSurface>
 #include <QOpenGLContext>
+#include <QOpenGLFramebufferObject>
+#include <QPainter>
 #include <QTimer>
 #include <QWheelEvent>
 
@@ -53,7 +56,7 @@ int mouseIndex(Qt::MouseButton b)
 
 } // namespace
 
-ImGuiHost::ImGuiHost(QWidget* parent) : QOpenGLWidget(parent)
+ImGuiHost::ImGuiHost(QWidget* parent) : QWidget(parent)
 {
     setMouseTracking(true);
     setFocusPolicy(Qt::StrongFocus);
@@ -77,6 +80,7 @@ ImGuiHost::ImGuiHost(QWidget* parent) : QOpenGLWidget(parent)
     style.FrameRounding = 3.0f;
     style.WindowBorderSize = 0.0f;
     ImGui::SetCurrentContext(previous);
+    setAttribute(Qt::WA_OpaquePaintEvent);  // the frame covers every pixel
     clock_.start();
 }
 
@@ -90,12 +94,17 @@ void ImGuiHost::makeCurrentContext() { ImGui::SetCurrentContext(ctx_); }
 
 void ImGuiHost::shutdown()
 {
-    if (!backendReady_) return;
-    makeCurrent();
-    makeCurrentContext();
-    ImGui_ImplOpenGL3_Shutdown();
-    backendReady_ = false;
-    doneCurrent();
+    if (!gl_) return;
+    gl_->makeCurrent(surface_.get());
+    fbo_.reset();  // GL objects go while their context is current
+    if (backendReady_) {
+        makeCurrentContext();
+        ImGui_ImplOpenGL3_Shutdown();
+        backendReady_ = false;
+    }
+    gl_->doneCurrent();
+    gl_.reset();
+    surface_.reset();
 }
 
 void ImGuiHost::setUiScale(float scale)
@@ -126,15 +135,27 @@ void ImGuiHost::scheduleFrame()
     update();
 }
 
-void ImGuiHost::initializeGL()
+bool ImGuiHost::ensureGL()
 {
+    if (backendReady_) return gl_->makeCurrent(surface_.get());
+    if (!glFailed_.isEmpty()) return false;
+    surface_ = std::make_unique<QOffscreenSurface>();
+    surface_->create();
+    gl_ = std::make_unique<QOpenGLContext>();
+    if (QOpenGLContext* shared = QOpenGLContext::globalShareContext()) gl_->setFormat(shared->format());
+    if (!surface_->isValid() || !gl_->create() || !gl_->makeCurrent(surface_.get())) {
+        glFailed_ = tr("OpenGL is not available: this panel cannot be drawn.");
+        gl_.reset();
+        surface_.reset();
+        return false;
+    }
     initializeOpenGLFunctions();
     makeCurrentContext();
-    const bool core = context()->format().profile() == QSurfaceFormat::CoreProfile;
+    const bool core = gl_->format().profile() == QSurfaceFormat::CoreProfile;
     ImGui_ImplOpenGL3_Init(core ? "#version 330 core" : "#version 130");
     backendReady_ = true;
     fontsDirty_ = true;
-    connect(context(), &QOpenGLContext::aboutToBeDestroyed, this, [this] { shutdown(); });
+    return true;
 }
 
 void ImGuiHost::rebuildFonts()
@@ -151,15 +172,43 @@ void ImGuiHost::rebuildFonts()
     fontsDirty_ = false;
 }
 
-void ImGuiHost::resizeGL(int, int) { scheduleFrame(); }
-
-void ImGuiHost::paintGL()
+void ImGuiHost::resizeEvent(QResizeEvent* e)
 {
-    if (!backendReady_) return;
+    QWidget::resizeEvent(e);
+    scheduleFrame();
+}
+
+void ImGuiHost::paintEvent(QPaintEvent*)
+{
+    renderFrame();
+    QPainter p(this);
+    if (frame_.isNull()) {
+        p.fillRect(rect(), palette().window());
+        p.drawText(rect().adjusted(8, 8, -8, -8), Qt::AlignCenter | Qt::TextWordWrap, glFailed_);
+        return;
+    }
+    p.drawImage(QRect(QPoint(0, 0), size()), frame_);
+}
+
+QImage ImGuiHost::grabFramebuffer()
+{
+    renderFrame();
+    return frame_;
+}
+
+void ImGuiHost::renderFrame()
+{
+    if (width() <= 0 || height() <= 0 || !ensureGL()) {
+        frame_ = QImage();
+        return;
+    }
     makeCurrentContext();
     if (fontsDirty_) rebuildFonts();
     ImGuiIO& io = ImGui::GetIO();
     const float dpr = float(devicePixelRatioF());
+    const QSize pixels(std::max(1, int(width() * dpr)), std::max(1, int(height() * dpr)));
+    if (!fbo_ || fbo_->size() != pixels) fbo_ = std::make_unique<QOpenGLFramebufferObject>(pixels);
+    fbo_->bind();
     io.DisplaySize = ImVec2(float(width()), float(height()));
     io.DisplayFramebufferScale = ImVec2(dpr, dpr);
     const double elapsed = clock_.nsecsElapsed() / 1e9;
@@ -187,11 +236,15 @@ void ImGuiHost::paintGL()
     ImGui::End();
     ImGui::Render();
 
-    glViewport(0, 0, int(width() * dpr), int(height() * dpr));
+    glViewport(0, 0, pixels.width(), pixels.height());
     const ImVec4 bg = ImGui::GetStyle().Colors[ImGuiCol_WindowBg];
     glClearColor(bg.x, bg.y, bg.z, 1.0f);
     glClear(GL_COLOR_BUFFER_BIT);
     ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
+    frame_ = fbo_->toImage();  // flipped to top-down rows
+    frame_.setDevicePixelRatio(dpr);
+    fbo_->release();
+    gl_->doneCurrent();
     ++frames_;
 
     if (pendingFrames_ > 0) --pendingFrames_;
@@ -209,7 +262,7 @@ bool ImGuiHost::event(QEvent* e)
             return true;
         }
     }
-    return QOpenGLWidget::event(e);
+    return QWidget::event(e);
 }
 
 void ImGuiHost::mousePressEvent(QMouseEvent* e)

@@ -1,21 +1,34 @@
 #pragma once
-// ImGuiHost: a QOpenGLWidget that hosts one Dear ImGui context. Subclasses draw
+// ImGuiHost: a widget that hosts one Dear ImGui context. Subclasses draw
 // their panel in drawUi(), which runs once per frame. Qt's mouse, wheel, key and
 // text events are forwarded (ImGui 1.86's old KeysDown/KeyMap API), presses that
 // arrive between two frames are latched so none is lost, the framebuffer follows
 // the device-pixel ratio, and fonts follow setUiScale() (projector mode).
 // Frames are drawn only on demand: after input, on requestUpdate(), or
 // continuously while setAnimating(true).
-#include <QOpenGLFunctions>
-#include <QOpenGLWidget>
+//
+// ImGui renders with OpenGL into an offscreen framebuffer that paintEvent draws
+// as an image: a plain QWidget, not a QOpenGLWidget. One QOpenGLWidget turns the
+// whole top-level window into a GL-composited one, and with software GL (Mesa
+// llvmpipe, projectors and VMs) every repaint of any widget, a status-bar label
+// included, then recomposes the full window: tens of ms per frame and per resize
+// step (bench_ui_latency long-run and resize scenarios).
 #include <QElapsedTimer>
+#include <QImage>
+#include <QOpenGLFunctions>
+#include <QWidget>
 #include <array>
+#include <memory>
+
+class QOffscreenSurface;
+class QOpenGLContext;
+class QOpenGLFramebufferObject;
 
 struct ImGuiContext;
 
 namespace views {
 
-class ImGuiHost : public QOpenGLWidget, protected QOpenGLFunctions {
+class ImGuiHost : public QWidget, protected QOpenGLFunctions {
     Q_OBJECT
 public:
     explicit ImGuiHost(QWidget* parent = nullptr);
@@ -28,13 +41,16 @@ public:
     void setAnimating(bool on);
     // Frames drawn so far (tests use it to see that the panel really renders).
     int frameCount() const { return frames_; }
+    // Renders a frame now and returns it (tests; what QWidget::grab shows too).
+    QImage grabFramebuffer();
+    // False when no OpenGL context could be made (the panel then says so).
+    bool glAvailable() const { return glFailed_.isEmpty(); }
 
 protected:
     virtual void drawUi() = 0;
 
-    void initializeGL() override;
-    void resizeGL(int w, int h) override;
-    void paintGL() override;
+    void paintEvent(QPaintEvent* e) override;
+    void resizeEvent(QResizeEvent* e) override;
 
     bool event(QEvent* e) override;
     void mousePressEvent(QMouseEvent* e) override;
@@ -47,6 +63,8 @@ protected:
 
 private:
     void makeCurrentContext();
+    bool ensureGL();      // the offscreen context and ImGui's GL backend, made once
+    void renderFrame();   // one ImGui frame into frame_
     void rebuildFonts();
     void shutdown();
     void setKey(int qtKey, bool down);
@@ -65,6 +83,11 @@ private:
     std::array<bool, 512> keyDown_ {};
     std::array<bool, 512> keyPressedSinceFrame_ {};
     int pendingFrames_ = 0;
+    std::unique_ptr<QOffscreenSurface> surface_;
+    std::unique_ptr<QOpenGLContext> gl_;
+    std::unique_ptr<QOpenGLFramebufferObject> fbo_;
+    QString glFailed_;  // why there is no context; empty while fine
+    QImage frame_;      // the last frame rendered, drawn by paintEvent
 };
 
 } // namespace views
