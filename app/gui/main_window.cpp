@@ -339,6 +339,16 @@ void MainWindow::connectSession()
         if (session_->state() == TrainingSession::State::Paused && s.step == step)  // the weights the panels show
             metricsLabel_->setText(tr("%1 · batch loss %2").arg(views::weightsLabel(s.epoch, s.step)).arg(loss, 0, 'f', 4));
     });
+    // Paused, the label names the weights the panels show, whichever comes last: the
+    // pause itself (the last poll before it may already have brought the final
+    // weights, with the epoch line), or weights that land in a poll of their own.
+    auto namePausedWeights = [this] {
+        const auto& s = session_->snapshot();
+        if (session_->state() == TrainingSession::State::Paused && s.step == session_->stepsDone())
+            metricsLabel_->setText(tr("%1 · batch loss %2").arg(views::weightsLabel(s.epoch, s.step)).arg(session_->lastStepLoss(), 0, 'f', 4));
+    };
+    connect(session_, &TrainingSession::snapshotChanged, this, namePausedWeights);
+    connect(session_, &TrainingSession::stateChanged, this, namePausedWeights);
     connect(session_, &TrainingSession::finished, this, [this](const nn::TrainResult& r) {
         // The state label says how the run ended, the metrics label where: no word twice.
         QString outcome = tr("Finished");

@@ -113,9 +113,11 @@ void TrainingWorker::loop()
         bool single = false;
         {
             std::unique_lock lock(mutex_);
-            if (paused_ && !cancel_ && pendingSteps_ == 0 && !pauseReported_) {
+            if (paused_ && !cancel_ && !pauseReported_) {
                 // Tell watchers exactly where the run stopped (step events are
-                // thinned out while running), with the weights to draw.
+                // thinned out while running), with the weights to draw; also when
+                // a Step came in while the step in flight was finishing, so that
+                // Step counts on from a position the watcher has seen.
                 pauseReported_ = true;
                 lock.unlock();
                 reportStep();

@@ -400,9 +400,11 @@ private slots:
         session()->setConfig(window->setupPanel()->trainConfig());
         session()->train();
         QTRY_VERIFY_WITH_TIMEOUT(session()->history().size() > 20, 10000);
+        QSignalSpy reported(session(), &TrainingSession::stepped);
         session()->pause();
-        // The paused weights arrive with a poll: the panels may agree on the snapshot
-        // before it for a moment (seen once the UI polled faster).
+        // The worker reports where it stopped once the step in flight is done; the
+        // panels may agree on the snapshot before it for a moment (seen under load).
+        QTRY_VERIFY_WITH_TIMEOUT(reported.count() > 0, 5000);
         QTRY_COMPARE_WITH_TIMEOUT(session()->snapshot().step, session()->stepsDone(), 5000);
         QTRY_VERIFY2_WITH_TIMEOUT(panelsDisagree().isEmpty(), qPrintable(panelsDisagree()), 5000);
         const int epoch = session()->snapshot().epoch;
