@@ -518,7 +518,7 @@ void MainWindow::exportChartDialog()
     if (!ok) return;
     views::Exportable* chart = charts[names.indexOf(which)].second;
     const QString suggested = chart->exportTitle().toLower().replace(' ', '-') + ".png";
-    const QString path = QFileDialog::getSaveFileName(this, tr("Export chart"), suggested,
+    const QString path = views::saveFileName(this, "chart", tr("Export chart"), suggested,
                                                       tr("PNG image (*.png);;SVG drawing (*.svg);;CSV table (*.csv)"));
     if (path.isEmpty()) return;
     const QString error = views::exportChart(*chart, path);

@@ -3,12 +3,17 @@
 // message instead of a crash.
 #include <QtTest/QtTest>
 
+#include <QAction>
 #include <QFile>
+#include <QFileDialog>
+#include <QSettings>
 #include <QTemporaryDir>
 
 #include "app/gui/main_window.h"
 #include "engine/io/model_file.h"
 #include "engine/io/onnx_export.h"
+#include "views/charts/curves_chart.h"
+#include "views/common/file_dialog.h"
 #include "views/dashboard/setup_panel.h"
 #include "views/training/training_session.h"
 
@@ -65,6 +70,34 @@ private slots:
         // The same weights exported by the engine directly: byte for byte the same file.
         QCOMPARE(f.readAll(), QByteArray::fromStdString(nn::io::exportOnnxBytes(saved.model)));
         QVERIFY(!window->exportOnnx(tmp.filePath("no/such/folder/x.onnx")).isEmpty());  // a message, not a crash
+    }
+
+    // Issue 22 item 31: a chart's export dialog starts in the folder last used for
+    // charts (QSettings "fileDialogs/chart"), not in the working directory, and
+    // the folder of the file written becomes the next start.
+    void chartExportStartsInTheLastChartFolder()
+    {
+        QDir(tmp.path()).mkpath("slides");
+        const QString slides = QFileInfo(tmp.filePath("slides")).absoluteFilePath();
+        QSettings().setValue("fileDialogs/chart", slides);
+        QString startedIn;
+        const QString target = tmp.filePath("slides/curves.png");
+        views::fileDialogHook = [&](QFileDialog& d) {
+            startedIn = d.directory().absolutePath();
+            return target;
+        };
+        QAction* png = nullptr;
+        for (QAction* a : window->curves()->findChildren<QAction*>())
+            if (a->text().startsWith("Export PNG")) png = a;
+        if (!png)  // the actions sit on the chart's view
+            for (QAction* a : window->findChildren<QAction*>())
+                if (a->text().startsWith("Export PNG")) png = a;
+        QVERIFY(png);
+        png->trigger();
+        views::fileDialogHook = nullptr;
+        QCOMPARE(startedIn, slides);
+        QVERIFY(QFile::exists(target));
+        QCOMPARE(views::lastFolder("chart"), slides);
     }
 
     void cleanupTestCase() { window.reset(); }

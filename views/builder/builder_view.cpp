@@ -462,7 +462,7 @@ void BuilderView::layOut()
 QString BuilderView::exportDialog(bool svg)
 {
     if (noDialogs()) return {};
-    const QString path = QFileDialog::getSaveFileName(this, svg ? tr("Export SVG") : tr("Export PNG"), q(doc_->name()) + (svg ? ".svg" : ".png"),
+    const QString path = views::saveFileName(this, "chart", svg ? tr("Export SVG") : tr("Export PNG"), q(doc_->name()) + (svg ? ".svg" : ".png"),
                                                       svg ? tr("SVG drawings (*.svg)") : tr("PNG pictures (*.png)"));
     if (path.isEmpty()) return {};
     const QString err = svg ? exportSvg(scene_, path) : exportPng(scene_, path);

@@ -1,4 +1,5 @@
 #include "views/charts/exportable.h"
+#include "views/common/file_dialog.h"
 
 #include <QAction>
 #include <QFile>
@@ -124,7 +125,7 @@ void installExportMenu(QWidget* widget, Exportable* chart)
         auto* action = new QAction(QObject::tr(f.label), widget);
         QObject::connect(action, &QAction::triggered, widget, [widget, chart, f] {
             const QString suggested = chart->exportTitle().toLower().replace(' ', '-') + "." + f.ext;
-            const QString path = QFileDialog::getSaveFileName(widget, QObject::tr(f.label), suggested, QObject::tr(f.filter));
+            const QString path = views::saveFileName(widget, "chart", QObject::tr(f.label), suggested, QObject::tr(f.filter));
             if (path.isEmpty()) return;
             const QString error = exportChart(*chart, path);
             if (!error.isEmpty()) QMessageBox::warning(widget, QObject::tr("Export failed"), error);

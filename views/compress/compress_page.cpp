@@ -404,7 +404,7 @@ void CompressPage::setStatus(const QString& text, bool error)
 void CompressPage::exportDialog(Exportable* chart)
 {
     const QString suggested = chart->exportTitle().toLower().replace(' ', '-') + ".png";
-    const QString path = QFileDialog::getSaveFileName(this, tr("Export %1").arg(chart->exportTitle()), suggested,
+    const QString path = views::saveFileName(this, "chart", tr("Export %1").arg(chart->exportTitle()), suggested,
                                                       tr("PNG image (*.png);;SVG drawing (*.svg);;CSV table (*.csv)"));
     if (path.isEmpty()) return;
     const QString error = exportChart(*chart, path);
