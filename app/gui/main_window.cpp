@@ -320,35 +320,21 @@ void MainWindow::connectSession()
         updateRunActions();
     });
     connect(session_, &TrainingSession::notice, this, [this](const QString& m) { statusBar()->showMessage(m, 10000); });
+    // Paused, the label names the weights the panels show, whichever news comes
+    // last: the pause itself (the poll before it may already have brought the final
+    // weights, with the epoch line), a step, an epoch, or weights in a poll of their own.
     connect(session_, &TrainingSession::epochsFinished, this, [this](int from, const nn::EpochMetrics& m) {
         const auto& h = session_->history();
         curves_->addEpochs(h.data() + from, h.size() - size_t(from));
-        const auto& s = session_->snapshot();
-        // Paused at an epoch's end, the last poll may carry the epoch but no step:
-        // the label then names the weights the panels show, as after a step.
-        if (session_->state() == TrainingSession::State::Paused && s.step == session_->stepsDone())
-            metricsLabel_->setText(tr("%1 · batch loss %2").arg(views::weightsLabel(s.epoch, s.step)).arg(session_->lastStepLoss(), 0, 'f', 4));
-        else
+        if (!namePausedWeights())
             metricsLabel_->setText(tr("epoch %1 · loss %2 · val acc %3").arg(m.epoch).arg(m.trainLoss, 0, 'f', 4).arg(m.valAccuracy, 0, 'f', 3));
     });
     connect(session_, &TrainingSession::progress, this, [this](int done, int total) {
         setProgress(done, total);
     });
-    connect(session_, &TrainingSession::stepped, this, [this](qint64 step, double loss) {
-        const auto& s = session_->snapshot();
-        if (session_->state() == TrainingSession::State::Paused && s.step == step)  // the weights the panels show
-            metricsLabel_->setText(tr("%1 · batch loss %2").arg(views::weightsLabel(s.epoch, s.step)).arg(loss, 0, 'f', 4));
-    });
-    // Paused, the label names the weights the panels show, whichever comes last: the
-    // pause itself (the last poll before it may already have brought the final
-    // weights, with the epoch line), or weights that land in a poll of their own.
-    auto namePausedWeights = [this] {
-        const auto& s = session_->snapshot();
-        if (session_->state() == TrainingSession::State::Paused && s.step == session_->stepsDone())
-            metricsLabel_->setText(tr("%1 · batch loss %2").arg(views::weightsLabel(s.epoch, s.step)).arg(session_->lastStepLoss(), 0, 'f', 4));
-    };
-    connect(session_, &TrainingSession::snapshotChanged, this, namePausedWeights);
-    connect(session_, &TrainingSession::stateChanged, this, namePausedWeights);
+    connect(session_, &TrainingSession::stepped, this, [this] { namePausedWeights(); });
+    connect(session_, &TrainingSession::snapshotChanged, this, [this] { namePausedWeights(); });
+    connect(session_, &TrainingSession::stateChanged, this, [this] { namePausedWeights(); });
     connect(session_, &TrainingSession::finished, this, [this](const nn::TrainResult& r) {
         // The state label says how the run ended, the metrics label where: no word twice.
         QString outcome = tr("Finished");
@@ -411,6 +397,14 @@ void MainWindow::startBranch(const views::HistoryDock::BranchRequest& b)
 void MainWindow::showPage(int page) { pages_->setCurrentIndex(page); }
 
 int MainWindow::compressPageIndex() const { return pages_->indexOf(compress_); }
+
+bool MainWindow::namePausedWeights()
+{
+    const auto& s = session_->snapshot();
+    if (session_->state() != TrainingSession::State::Paused || s.step != session_->stepsDone()) return false;
+    metricsLabel_->setText(tr("%1 · batch loss %2").arg(views::weightsLabel(s.epoch, s.step)).arg(session_->lastStepLoss(), 0, 'f', 4));
+    return true;
+}
 
 QString MainWindow::statusText() const { return stateLabel_->text() + " · " + metricsLabel_->text(); }
 

@@ -71,6 +71,8 @@ protected:
     void closeEvent(QCloseEvent* e) override;
 
 private:
+    // Paused with the newest weights shown: the status bar names them ("epoch E · step S · batch loss L"); false otherwise.
+    bool namePausedWeights();
     void createViews();
     void createActions();
     void createMenus();
