@@ -1,6 +1,7 @@
 #include "views/common/dot_layout.h"
 
-#include <charconv>
+#include "engine/core/numbers.h"
+
 #include <cmath>
 #include <cstdio>
 #include <string>
@@ -27,14 +28,9 @@ GVC_t* context()
     return gvc;
 }
 
-// Graphviz reads "0.5", whatever the locale: std::to_string would follow
-// LC_NUMERIC, which QCoreApplication sets from the environment ("0,5" in de_DE).
-std::string number(double v)
-{
-    char buf[32];
-    const auto r = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::fixed, 4);
-    return std::string(buf, r.ptr);
-}
+// Graphviz reads "0.5", whatever the locale (QCoreApplication sets LC_NUMERIC from
+// the environment: "0,5" in de_DE), so numbers go through the engine's helper.
+std::string number(double v) { return nn::num::fixed(v, 4); }
 // dot takes node sizes and gaps in inches; we lay out in pixels at 72 per inch.
 std::string inches(double px) { return number(std::max(px, 1.0) / 72.0); }
 std::string gapInches(double px) { return number(std::max(px, 0.0) / 72.0); }
